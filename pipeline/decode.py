@@ -1,0 +1,85 @@
+"""Bytes to text: detect the encoding instead of assuming it.
+
+Order of evidence: a byte-order mark, then strict UTF-8 (by far the most
+common, and a strict decode almost never succeeds by accident on legacy
+bytes), then a charset declared in an HTML <meta> or HTTP header, then a
+statistical guess. Binary data is refused rather than turned into noise.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+# Text keeps tabs, newlines, carriage returns and form feeds; any other C0
+# control byte in quantity means this is not text.
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+class DecodeError(ValueError):
+    """The bytes are not text in any encoding we can recognise."""
+
+
+def looks_binary(data: bytes, sample: int = 8192) -> bool:
+    head = data[:sample]
+    if not head:
+        return False
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    controls = sum(head.count(bytes([b])) for b in _CONTROL)
+    return controls / len(head) > 0.05
+
+
+def declared_charset(data: bytes, header: str | None = None) -> str | None:
+    """Charset named by an HTTP Content-Type header or an HTML <meta> tag."""
+    if header:
+        m = re.search(r"charset\s*=\s*[\"']?([\w:.\-]+)", header, re.I)
+        if m:
+            return _known(m.group(1))
+    m = _META_CHARSET.search(data[:4096])
+    return _known(m.group(1).decode("ascii", "ignore")) if m else None
+
+
+def _known(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding used). Raise DecodeError for binary or hopeless input."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"broken {enc} text after byte-order mark") from exc
+    if looks_binary(data):
+        raise DecodeError("binary content, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if declared and declared not in ("utf-8", "utf_8"):
+        try:
+            return data.decode(declared), declared
+        except (UnicodeDecodeError, LookupError):
+            pass
+    best = from_bytes(data[:200_000]).best()
+    if best is None or best.encoding is None:
+        raise DecodeError("undecodable bytes: no text encoding fits")
+    try:
+        return data.decode(best.encoding), best.encoding
+    except UnicodeDecodeError:
+        # The guess fitted the sample but not the whole: keep what is text.
+        return data.decode(best.encoding, errors="replace"), best.encoding

@@ -1,0 +1,240 @@
+"""Read raw inputs into documents.
+
+Input kinds, by file name (after an optional ``.gz``), else by sniffing:
+``.html/.htm/.xhtml`` pages, ``.txt`` text dumps, ``.warc`` crawls (HTML
+responses), ``.jsonl`` (one document a line, with ``text`` or ``html``).
+Nothing here raises for bad input: a file that cannot be read becomes a
+REJECTED document whose reason says why, and the run goes on.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from . import warc
+from .decode import DecodeError, declared_charset, decode
+from .document import HTML, TEXT, Document, content_id
+
+MB = 1024 * 1024
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+WARC_SUFFIXES = {".warc", ".arc"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+
+
+@dataclass(frozen=True)
+class ReadConfig:
+    max_file_bytes: int = 256 * MB  # a raw file on disk
+    max_document_bytes: int = 16 * MB  # one page or record, decompressed
+    max_decompressed_bytes: int = 1024 * MB  # all of one .gz (gzip bombs)
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream that refuses to yield more than ``limit`` bytes."""
+
+    def __init__(self, inner: BinaryIO, limit: int):
+        self.inner, self.limit, self.count = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        data = self.inner.read(len(buf))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise _TooLarge(f"decompresses to more than {self.limit // MB} MB")
+        buf[: len(data)] = data
+        return len(data)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def discover(raw_dir: Path) -> list[Path]:
+    """Every regular file below raw_dir, in a stable order; hidden files skipped."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(raw_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+    return found
+
+
+def relative_source(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
+    for path in discover(raw_dir):
+        yield from read_file(path, raw_dir, config)
+
+
+def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
+    source = relative_source(path, root)
+    problem = _path_problem(path, root, config)
+    if problem:
+        yield Document(id=content_id(f"{source}:{problem}".encode()), source=source).reject(problem)
+        return
+    name = path.name.lower()
+    gzipped = name.endswith(".gz")
+    suffix = Path(name[:-3] if gzipped else name).suffix
+    try:
+        with open(path, "rb") as fh:
+            stream: BinaryIO = fh
+            if gzipped:
+                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), config.max_decompressed_bytes))
+            if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
+                yield from _read_warc(stream, source, config)
+            elif suffix in JSONL_SUFFIXES:
+                yield from _read_jsonl(stream, source, config)
+            else:
+                data = stream.read(config.max_document_bytes + 1)
+                yield _one_document(data, source, suffix, config)
+    except _TooLarge as exc:
+        yield _failed(path, source, f"gzip bomb or oversized archive: {exc}")
+    except (EOFError, zlib.error) as exc:
+        yield _failed(path, source, f"truncated or corrupt gzip ({exc})")
+    except gzip.BadGzipFile:
+        yield _failed(path, source, "not a gzip file despite the .gz name")
+    except OSError as exc:
+        yield _failed(path, source, f"unreadable file ({exc.strerror or exc})")
+
+
+def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return "symbolic link leading outside the raw folder"
+    if not path.is_file():
+        return "not a regular file"
+    size = path.stat().st_size
+    if size > config.max_file_bytes:
+        return f"file too large ({size // MB} MB > {config.max_file_bytes // MB} MB limit)"
+    return None
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    return stream.peek(16)[:16] if hasattr(stream, "peek") else b""
+
+
+def _failed(path: Path, source: str, reason: str) -> Document:
+    return Document(id=content_id(f"{source}:{reason}".encode()), source=source).reject(reason)
+
+
+def _kind_of(data: bytes, suffix: str) -> str:
+    if suffix in HTML_SUFFIXES:
+        return HTML
+    if suffix in TEXT_SUFFIXES:
+        return TEXT
+    head = data[:1024].lstrip().lower()
+    return HTML if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head else TEXT
+
+
+def _one_document(data: bytes, source: str, suffix: str, config: ReadConfig) -> Document:
+    if not data:
+        return Document(id=content_id(f"{source}:empty".encode()), source=source).mark_empty("empty file")
+    doc = Document(id=content_id(data[: config.max_document_bytes]), source=source)
+    if len(data) > config.max_document_bytes:
+        return doc.reject(f"document too large (over {config.max_document_bytes // MB} MB)")
+    kind = _kind_of(data, suffix)
+    try:
+        text, encoding = decode(data, declared_charset(data) if kind == HTML else None)
+    except DecodeError as exc:
+        return doc.reject(str(exc))
+    return doc.evolve(kind=kind, content=text, meta={"encoding": encoding})
+
+
+def _read_jsonl(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Document]:
+    for number, line in enumerate(_lines(stream, config.max_document_bytes), start=1):
+        if not line.strip():
+            continue
+        doc = Document(id=content_id(line), source=source, offset=number)
+        if len(line) > config.max_document_bytes:
+            yield doc.reject(f"line {number}: record too large")
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            yield doc.reject(f"line {number}: invalid JSON ({str(exc)[:80]})")
+            continue
+        yield _from_record(doc, record, number)
+
+
+def _lines(stream: BinaryIO, limit: int) -> Iterable[bytes]:
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # drain the rest of an oversized line
+                rest = stream.readline(limit)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
+
+
+def _from_record(doc: Document, record, number: int) -> Document:
+    if not isinstance(record, dict):
+        return doc.reject(f"line {number}: not a JSON object")
+    meta = {k: str(record[k]) for k in ("url", "title", "date", "author") if record.get(k)}
+    for field, kind in (("html", HTML), ("text", TEXT), ("content", TEXT)):
+        value = record.get(field)
+        if isinstance(value, str):
+            doc = doc.evolve(kind=kind, content=value, meta=meta)
+            return doc if value.strip() else doc.mark_empty(f"line {number}: empty '{field}'")
+    return doc.reject(f"line {number}: no 'text' or 'html' field")
+
+
+def _read_warc(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Document]:
+    number = 0
+    try:
+        for record in warc.iter_records(stream, config.max_document_bytes):
+            if record.type != "response":
+                continue  # requests, metadata and warcinfo are not documents
+            number += 1
+            yield _from_warc_record(record, source, number, config)
+    except warc.WarcError as exc:
+        reason = f"malformed WARC after {number} records: {exc}"
+        yield Document(id=content_id(f"{source}:{reason}".encode()), source=source, offset=number + 1).reject(reason)
+
+
+def _from_warc_record(record: warc.WarcRecord, source: str, number: int, config: ReadConfig) -> Document:
+    url = record.headers.get("warc-target-uri", "")
+    doc = Document(
+        id=content_id(record.headers.get("warc-record-id", "").encode() + record.payload),
+        source=source,
+        offset=number,
+        meta={k: v for k, v in (("url", url), ("fetched", record.headers.get("warc-date", ""))) if v},
+    )
+    if "x-oversize" in record.headers:
+        return doc.reject(f"WARC record too large ({int(record.headers['x-oversize']) // MB} MB)")
+    try:
+        response = warc.parse_http_response(record.payload)
+    except warc.WarcError as exc:
+        return doc.reject(f"WARC record {number}: {exc}")
+    if "html" not in response.content_type.lower():
+        return doc.reject(f"not HTML ({response.content_type or 'no content type'})")
+    if response.status >= 300:
+        return doc.reject(f"HTTP status {response.status}")
+    body = response.body
+    if "gzip" in response.headers.get("content-encoding", "").lower():
+        try:
+            body = gzip.decompress(body)[: config.max_document_bytes + 1]
+        except (OSError, EOFError, zlib.error):
+            return doc.reject("HTTP body claims gzip but is not")
+    if not body.strip():
+        return doc.mark_empty("empty HTTP body")
+    try:
+        text, encoding = decode(body, declared_charset(body, response.content_type))
+    except DecodeError as exc:
+        return doc.reject(str(exc))
+    return doc.evolve(kind=HTML, content=text, meta=dict(doc.meta, encoding=encoding))

@@ -1,0 +1,110 @@
+"""Extract stage: main text and metadata from HTML; text passes through.
+
+trafilatura does the extraction. Its output has one paragraph a line; we
+turn that into paragraphs separated by a blank line, the form every later
+stage expects. A page with no main text becomes EMPTY, with a reason, never
+a silent None.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from .document import HTML, TEXT, Document
+from .stage import MapStage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    include_comments: bool = False
+    include_tables: bool = True
+    favor_precision: bool = False
+    fast: bool = False
+    max_html_chars: int = 8_000_000
+    # lxml refuses trees deeper than this anyway; say so clearly first.
+    max_nesting: int = 5_000
+
+
+class Extract(MapStage):
+    name = "extract"
+
+    def __init__(self, config: ExtractConfig = ExtractConfig()):
+        self.config = config
+        _quiet_trafilatura()
+
+    def process(self, doc: Document) -> Document:
+        if doc.kind != HTML:
+            return doc
+        html = doc.content
+        if len(html) > self.config.max_html_chars:
+            return doc.reject(f"HTML too large ({len(html):,} characters)")
+        if _nesting_depth(html, self.config.max_nesting) >= self.config.max_nesting:
+            return doc.reject(f"HTML nested deeper than {self.config.max_nesting} levels")
+        import trafilatura  # heavy import, paid only by runs that see HTML
+
+        result = trafilatura.bare_extraction(
+            html,
+            url=doc.meta.get("url"),
+            with_metadata=True,
+            include_comments=self.config.include_comments,
+            include_tables=self.config.include_tables,
+            favor_precision=self.config.favor_precision,
+            fast=self.config.fast,
+        )
+        meta = _metadata(result)
+        text = (getattr(result, "text", None) or "").strip() if result is not None else ""
+        done = doc.evolve(kind=TEXT, content="").with_meta(**meta)
+        if not text:
+            return done.mark_empty("no main text found in the HTML")
+        paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+        return done.evolve(content="\n\n".join(paragraphs))
+
+
+def _metadata(result) -> dict:
+    if result is None:
+        return {}
+    return {
+        "title": getattr(result, "title", None),
+        "date": getattr(result, "date", None),
+        "author": getattr(result, "author", None),
+        "url": getattr(result, "url", None),
+        "sitename": getattr(result, "sitename", None),
+        "language": getattr(result, "language", None),
+    }
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_VOID = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li option td tr th dt dd".split()
+)
+
+
+def _nesting_depth(html: str, stop_at: int) -> int:
+    """Rough maximum tag depth, stopping early once ``stop_at`` is reached.
+
+    Void elements and those whose end tag is optional are not counted, so an
+    ordinary page stays far below any sane limit.
+    """
+    depth = peak = 0
+    for m in _TAG.finditer(html):
+        closing, name, selfclosing = m.groups()
+        if selfclosing or name.lower() in _VOID:
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            if depth > peak:
+                peak = depth
+                if peak >= stop_at:
+                    break
+    return peak
+
+
+def _quiet_trafilatura() -> None:
+    # trafilatura logs every page it finds too short; our manifest says that.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -1,0 +1,106 @@
+"""Normalise stage: one canonical form of the text.
+
+Mojibake repaired, Unicode in NFC, control and invisible characters removed,
+spaces collapsed, hard-wrapped lines rejoined, and paragraphs separated by
+exactly one blank line. The output is a fixed point: normalising it again
+changes nothing (a property test holds us to that).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+
+from .document import Document
+from .stage import MapStage
+
+# Spaces of every width become one ordinary space; invisible characters go.
+_SPACES = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000 ]+")
+_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# A line that ends a sentence or a clause cannot be the first half of a wrap.
+_ENDS_CLOSED = re.compile(r"""[.!?:;…"”’'»)\]]$""")
+_HYPHEN_WRAP = re.compile(r"[^\W\d_]-$")
+
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,  # entity decoding is not idempotent ("&amp;amp;")
+    uncurl_quotes=False,  # typographic quotes are content, not damage
+    fix_line_breaks=True,
+    normalization="NFC",
+    explain=False,
+)
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    fix_mojibake: bool = True
+    rejoin_wrapped: bool = True
+
+
+def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> str:
+    # ftfy, like any repair, can expose a second layer of damage once the
+    # first is gone; repeating until nothing changes makes the result stable.
+    for _ in range(4):
+        fixed = _normalize_once(text, config)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _normalize_once(text: str, config: NormalizeConfig) -> str:
+    if config.fix_mojibake:
+        text = ftfy.fix_text(text, _FTFY)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if lines:
+            paragraphs.extend(_rejoin(lines) if config.rejoin_wrapped else lines)
+    return "\n\n".join(paragraphs)
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    """Merge the pieces of hard-wrapped paragraphs; keep real line breaks."""
+    wrapped = _looks_wrapped(lines)
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        if _HYPHEN_WRAP.search(prev) and line[:1].islower():
+            out[-1] = prev[:-1] + line
+        elif wrapped and not _ENDS_CLOSED.search(prev) or _continues(prev, line):
+            out[-1] = f"{prev} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _continues(prev: str, line: str) -> bool:
+    # "...all areas of" + "our cooperation." : an open line, then lower case.
+    return not _ENDS_CLOSED.search(prev) and line[:1].islower() and len(prev) >= 30
+
+
+def _looks_wrapped(lines: list[str]) -> bool:
+    """A block whose lines (but the last) share one width was wrapped by a tool."""
+    if len(lines) < 3:
+        return False
+    body = [len(line) for line in lines[:-1]]
+    width = max(body)
+    return 40 <= width <= 100 and min(body) >= 0.7 * width
+
+
+class Normalize(MapStage):
+    name = "normalize"
+
+    def __init__(self, config: NormalizeConfig = NormalizeConfig()):
+        self.config = config
+
+    def process(self, doc: Document) -> Document:
+        text = normalize_text(doc.text, self.config)
+        if not text:
+            return doc.mark_empty("no text left after normalisation")
+        return doc.evolve(content=text)

@@ -1,0 +1,68 @@
+"""The manifest: one record per input document, ever.
+
+``clean/manifest.jsonl`` accounts for every input the pipeline has seen:
+kept (with the path of its clean text), duplicate (of which, how similar),
+rejected (why) or empty (why). Records are keyed by document id; a later run
+adds records and never rewrites what an earlier run decided.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .atomic import atomic_open
+from .document import DUPLICATE, KEPT, META_KEYS, Document
+
+MANIFEST = "manifest.jsonl"
+
+
+def clean_path(doc_id: str) -> str:
+    return f"{doc_id}.txt"
+
+
+def record_of(doc: Document) -> dict:
+    rec: dict = {"id": doc.id, "source": doc.source}
+    if doc.offset is not None:
+        rec["offset"] = doc.offset
+    rec["status"] = doc.status
+    if doc.status == KEPT:
+        rec["path"] = clean_path(doc.id)
+    if doc.status == DUPLICATE:
+        rec["duplicate_of"] = doc.duplicate_of
+        rec["similarity"] = doc.similarity
+    if doc.reason:
+        rec["reason"] = doc.reason
+    for key in META_KEYS:
+        if doc.meta.get(key):
+            rec[key] = doc.meta[key]
+    if doc.removed:
+        rec["removed_lines"] = dict(sorted(Counter(r.rule for r in doc.removed).items()))
+    return rec
+
+
+def read_manifest(clean_dir: Path) -> list[dict]:
+    path = Path(clean_dir) / MANIFEST
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def write_manifest(clean_dir: Path, records: Iterable[dict]) -> None:
+    with atomic_open(Path(clean_dir) / MANIFEST) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def merge(existing: list[dict], new: Iterable[dict]) -> Iterator[dict]:
+    """Earlier decisions stand; new ids are appended in arrival order."""
+    seen = set()
+    for rec in existing:
+        seen.add(rec["id"])
+        yield rec
+    for rec in new:
+        if rec["id"] not in seen:
+            seen.add(rec["id"])
+            yield rec

@@ -1,0 +1,47 @@
+"""Write stage: clean texts, removal audit and the manifest.
+
+Each kept document becomes ``clean/<id>.txt``; each document that lost lines
+to the strip stage gets ``clean/audit/<id>.jsonl`` listing them with the
+rule that removed them; the manifest is rewritten atomically last, so a run
+killed midway leaves the previous manifest intact and a re-run rewrites the
+same files with the same bytes.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from . import manifest
+from .atomic import atomic_open, atomic_write_text, remove_stale_temps
+from .document import KEPT, Document
+
+AUDIT_DIR = "audit"
+
+
+def write_document(clean_dir: Path, doc: Document) -> dict:
+    """Write one finished document's files; return its manifest record."""
+    if doc.status == KEPT:
+        atomic_write_text(clean_dir / manifest.clean_path(doc.id), doc.text + "\n")
+    if doc.removed:
+        with atomic_open(clean_dir / AUDIT_DIR / f"{doc.id}.jsonl") as fh:
+            for removal in doc.removed:
+                fh.write(json.dumps(removal.to_dict(), ensure_ascii=False) + "\n")
+    return manifest.record_of(doc)
+
+
+def write_all(clean_dir: Path, docs: Iterable[Document]) -> Counter:
+    """Write every document, then the merged manifest. Returns counts by status."""
+    clean_dir = Path(clean_dir)
+    clean_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(clean_dir)
+    remove_stale_temps(clean_dir / AUDIT_DIR)
+    counts: Counter = Counter()
+    records = []
+    for doc in docs:
+        records.append(write_document(clean_dir, doc))
+        counts[doc.status] += 1
+    existing = manifest.read_manifest(clean_dir)
+    manifest.write_manifest(clean_dir, manifest.merge(existing, records))
+    return counts

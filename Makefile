@@ -1,0 +1,57 @@
+# Set-up is part of every target: the first `make run` or `make test` builds
+# .venv and installs the package into it; later calls reuse it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+RAW    ?= raw
+CLEAN  ?= clean
+SHARED ?= ../shared
+WORK   := $(CLEAN)/.work
+
+.PHONY: run test bench bench-quick samples extract strip normalize dedup write clean-output distclean help
+
+help:
+	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
+	@echo "make test    - run the test suite"
+	@echo "make bench   - extraction and dedup benchmarks (needs $(SHARED)/data)"
+	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The five seed articles live in $(SHARED)/seeds; they join the samples when present.
+samples:
+	@if [ -d $(SHARED)/seeds ]; then mkdir -p $(RAW)/seeds && cp -u $(SHARED)/seeds/*.txt $(RAW)/seeds/; fi
+
+run: $(STAMP) samples
+	$(BIN)/pipeline run $(RAW) $(CLEAN)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_extraction.py
+	$(BIN)/python bench/bench_dedup.py
+
+# Stage by stage, each reading the previous stage's records.
+extract: $(STAMP) samples
+	@mkdir -p $(WORK)
+	$(BIN)/pipeline extract $(RAW) -o $(WORK)/extracted.jsonl
+strip: $(STAMP)
+	$(BIN)/pipeline strip $(WORK)/extracted.jsonl -o $(WORK)/stripped.jsonl
+normalize: $(STAMP)
+	$(BIN)/pipeline normalize $(WORK)/stripped.jsonl -o $(WORK)/normalized.jsonl
+dedup: $(STAMP)
+	$(BIN)/pipeline dedup $(WORK)/normalized.jsonl -o $(WORK)/deduped.jsonl --index $(CLEAN)/.state/index.sqlite
+write: $(STAMP)
+	$(BIN)/pipeline write $(CLEAN) $(WORK)/deduped.jsonl
+
+clean-output:
+	find $(CLEAN) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+distclean: clean-output
+	rm -rf $(VENV)

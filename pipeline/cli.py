@@ -1,0 +1,192 @@
+"""Command line: one command per stage, plus ``run`` for all of them.
+
+Stage commands read and write document records as JSON lines (``-`` is
+stdin/stdout), so they compose through pipes or files:
+
+    pipeline extract raw/ | pipeline strip | pipeline normalize \\
+        | pipeline dedup | pipeline write clean/
+
+The CLI only parses options, opens files and turns errors into messages and
+exit codes; all the work is in the stage objects.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import click
+
+from . import exitcodes
+from .batch import run as run_batch
+from .config import PipelineConfig
+from .dedup import Dedup
+from .dedup.config import SettingsMismatch
+from .document import REJECTED, Document
+from .extract import Extract
+from .jsonl import RecordError, read_documents, write_documents
+from .normalize import Normalize
+from .runner import mark_repeats
+from .sources import discover, read_file
+from .strip import Strip
+from .write import write_all
+
+
+class Context:
+    def __init__(self, verbosity: int):
+        self.verbosity = verbosity
+        self.config = PipelineConfig()
+
+
+def _progress(docs: Iterable[Document], label: str, ctx: Context) -> Iterator[Document]:
+    """A progress counter on stderr when it is a terminal, silence otherwise."""
+    if ctx.verbosity < 0 or not sys.stderr.isatty():
+        yield from docs
+        return
+    with click.progressbar(docs, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+class UserError(click.ClickException):
+    """An error the user can fix, shown as one line with a chosen exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class PipelineGroup(click.Group):
+    """Turns the library's errors into clear messages and exit codes, at the edge."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsMismatch as exc:
+            raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+        except RecordError as exc:
+            raise UserError(str(exc), exitcodes.FAILED) from exc
+        except BrokenPipeError:
+            sys.stderr.close()  # downstream closed early (e.g. `| head`): not an error
+            ctx.exit(exitcodes.OK)
+
+
+@click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.version_option(package_name="pipeline")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Clean, normalise and near-deduplicate scraped news and web articles."""
+    verbosity = -1 if quiet else verbose
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = Context(verbosity)
+
+
+def _stage_command(name: str, make_stage, help_text: str):
+    @cli.command(name, help=help_text)
+    @click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+    @click.option("-o", "--output", type=click.File("w", encoding="utf-8", atomic=True), default="-",
+                  help="Where to write document records (default: stdout).")
+    @click.pass_obj
+    def command(ctx: Context, input, output) -> None:
+        stage = make_stage(ctx.config)
+        write_documents(output, stage(_progress(read_documents(input), name, ctx)))
+
+    return command
+
+
+@cli.command()
+@click.argument("raw", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", atomic=True), default="-",
+              help="Where to write document records (default: stdout).")
+@click.pass_obj
+def extract(ctx: Context, raw: tuple[Path, ...], output) -> None:
+    """Read raw files or folders and extract main text from HTML.
+
+    Accepts .html, .txt, .warc, .jsonl, each optionally .gz. Text dumps pass
+    through unchanged; HTML gets main text and metadata. Writes one document
+    record per input document, including rejected ones with their reason.
+    """
+    def documents() -> Iterator[Document]:
+        for item in raw:
+            root = item if item.is_dir() else item.parent
+            for path in discover(item) if item.is_dir() else [item]:
+                yield from read_file(path, root, ctx.config.read)
+
+    stage = Extract(ctx.config.extract)
+    write_documents(output, stage(_progress(mark_repeats(documents()), "extract", ctx)))
+
+
+_stage_command("strip", lambda c: Strip(c.strip), """Remove boilerplate lines, recording each with its reason.
+
+    Navigation, share widgets, ads, captions and credits, related links,
+    newsletter and cookie boxes, comment forms, spam footers, aggregator
+    chrome and repeated teasers. INPUT is a file of document records (default stdin).""")
+
+_stage_command("normalize", lambda c: Normalize(c.normalize), """Normalise Unicode, mojibake, whitespace and paragraphs.
+
+    Rejoins hard-wrapped lines; paragraphs end up separated by one blank line.
+    INPUT is a file of document records (default stdin).""")
+
+
+@cli.command()
+@click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", atomic=True), default="-",
+              help="Where to write document records (default: stdout).")
+@click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Persistent index of earlier kept documents (SQLite); updated by this run.")
+@click.pass_obj
+def dedup(ctx: Context, input, output, index_path: Path | None) -> None:
+    """Find near-duplicates with MinHash, verify and cluster them.
+
+    One copy per cluster is kept; the others are marked duplicate, with the
+    id of the kept copy and their similarity to it. With --index, documents
+    are also compared with everything kept by earlier runs.
+    """
+    stage = Dedup(ctx.config.dedup, index_path=index_path)
+    write_documents(output, stage(_progress(read_documents(input), "dedup", ctx)))
+
+
+@cli.command()
+@click.argument("clean_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@click.pass_obj
+def write(ctx: Context, clean_dir: Path, input) -> None:
+    """Write kept documents to CLEAN_DIR/<id>.txt and update CLEAN_DIR/manifest.jsonl."""
+    counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+    _summary(ctx, counts)
+    if counts.get(REJECTED):
+        sys.exit(exitcodes.SOME_REJECTED)
+
+
+@cli.command()
+@click.argument("raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("clean_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where run state and the dedup index live (default: CLEAN_DIR/.state).")
+@click.pass_obj
+def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None) -> None:
+    """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
+
+    Files processed by an earlier run (same bytes) are skipped; new documents
+    are deduplicated against everything kept before.
+    """
+    report = run_batch(raw_dir, clean_dir, ctx.config, state_dir)
+    _summary(ctx, report.documents)
+    if ctx.verbosity > 0:
+        click.echo(json.dumps(report.to_dict(), indent=2), err=True)
+    if report.documents.get(REJECTED):
+        sys.exit(exitcodes.SOME_REJECTED)
+
+
+def _summary(ctx: Context, counts) -> None:
+    if ctx.verbosity >= 0:
+        parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("kept", "duplicate", "rejected", "empty"))
+        click.echo(f"{sum(counts.values())} documents: {parts}", err=True)
+
+
+def main() -> None:
+    cli(prog_name="pipeline")

@@ -7,9 +7,13 @@ a silent None.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import signal
+import threading
 from dataclasses import dataclass
+from typing import Iterator
 
 from .document import HTML, TEXT, Document
 from .stage import MapStage
@@ -26,6 +30,9 @@ class ExtractConfig:
     max_html_chars: int = 8_000_000
     # lxml refuses trees deeper than this anyway; say so clearly first.
     max_nesting: int = 5_000
+    # Wall-clock limit per page (0: none). Pages with 100,000 elements take
+    # trafilatura many seconds; ordinary news pages well under one.
+    timeout_seconds: float = 15.0
 
 
 class Extract(MapStage):
@@ -38,6 +45,13 @@ class Extract(MapStage):
     def process(self, doc: Document) -> Document:
         if doc.kind != HTML:
             return doc
+        try:
+            with time_limit(self.config.timeout_seconds):
+                return self._extract(doc)
+        except ExtractTimeout:
+            return doc.reject(f"extraction took longer than {self.config.timeout_seconds:g} s")
+
+    def _extract(self, doc: Document) -> Document:
         html = doc.content
         if len(html) > self.config.max_html_chars:
             return doc.reject(f"HTML too large ({len(html):,} characters)")
@@ -61,6 +75,37 @@ class Extract(MapStage):
             return done.mark_empty("no main text found in the HTML")
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
         return done.evolve(content="\n\n".join(paragraphs))
+
+
+class ExtractTimeout(BaseException):
+    """Raised by the timer. A BaseException, so that library code catching
+    Exception cannot swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ExtractTimeout in the main thread once ``seconds`` have passed.
+
+    A timer signal costs two system calls per page (a worker process would
+    cost a copy of every page; see bench/bench_timeout.py). It interrupts
+    Python code only, so a long C call ends first; input size limits keep
+    those short. Elsewhere than the main thread there is no limit.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise ExtractTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    # Fires again every 0.25 s in case a bare ``except:`` swallowed it.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _metadata(result) -> dict:

@@ -33,6 +33,9 @@ class ReadConfig:
     max_file_bytes: int = 256 * MB  # a raw file on disk
     max_document_bytes: int = 16 * MB  # one page or record, decompressed
     max_decompressed_bytes: int = 1024 * MB  # all of one .gz (gzip bombs)
+    # Text and HTML compress 3-30 times; far more than that is a bomb. Small
+    # files may expand up to max_document_bytes whatever their ratio.
+    max_gzip_ratio: int = 200
 
 
 class _Bounded(io.RawIOBase):
@@ -48,7 +51,7 @@ class _Bounded(io.RawIOBase):
         data = self.inner.read(len(buf))
         self.count += len(data)
         if self.count > self.limit:
-            raise _TooLarge(f"decompresses to more than {self.limit // MB} MB")
+            raise _TooLarge(f"decompresses to more than {self.limit / MB:.0f} MB")
         buf[: len(data)] = data
         return len(data)
 
@@ -58,19 +61,29 @@ class _TooLarge(Exception):
 
 
 def discover(raw_dir: Path) -> list[Path]:
-    """Every regular file below raw_dir, in a stable order; hidden files skipped."""
+    """Every file below raw_dir, in a stable order; hidden files skipped.
+
+    Symbolic links to folders are listed (not followed), so that they are
+    reported rather than silently ignored.
+    """
     found = []
     for dirpath, dirnames, filenames in os.walk(raw_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+        visible = sorted(d for d in dirnames if not d.startswith("."))
+        linked = [d for d in visible if os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = [d for d in visible if d not in linked]
+        names = sorted([f for f in filenames if not f.startswith(".")] + linked)
+        found.extend(Path(dirpath) / f for f in names)
     return found
 
 
 def relative_source(path: Path, root: Path) -> str:
     try:
-        return path.relative_to(root).as_posix()
+        name = path.relative_to(root).as_posix()
     except ValueError:
-        return path.name
+        name = path.name
+    # File names are bytes; one that is not UTF-8 is shown with escapes so
+    # that it can be written into the manifest.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
@@ -80,7 +93,7 @@ def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Docu
 
 def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
     source = relative_source(path, root)
-    problem = _path_problem(path, root, config)
+    problem = path_problem(path, root, config)
     if problem:
         yield Document(id=content_id(f"{source}:{problem}".encode()), source=source).reject(problem)
         return
@@ -91,7 +104,7 @@ def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iter
         with open(path, "rb") as fh:
             stream: BinaryIO = fh
             if gzipped:
-                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), config.max_decompressed_bytes))
+                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), _gzip_limit(path, config)))
             if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
                 yield from _read_warc(stream, source, config)
             elif suffix in JSONL_SUFFIXES:
@@ -109,17 +122,34 @@ def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iter
         yield _failed(path, source, f"unreadable file ({exc.strerror or exc})")
 
 
+def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> str | None:
+    """Why a path must not be read (None when it may be)."""
+    try:
+        return _path_problem(path, root, config)
+    except RuntimeError:  # pathlib's "symlink loop"
+        return "symbolic link loop"
+    except OSError as exc:
+        return f"unreadable file ({exc.strerror or exc})"
+
+
 def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(root.resolve()):
             return "symbolic link leading outside the raw folder"
+        if target.is_dir():
+            return "symbolic link to a folder (not followed)"
     if not path.is_file():
         return "not a regular file"
     size = path.stat().st_size
     if size > config.max_file_bytes:
         return f"file too large ({size // MB} MB > {config.max_file_bytes // MB} MB limit)"
     return None
+
+
+def _gzip_limit(path: Path, config: ReadConfig) -> int:
+    by_ratio = max(path.stat().st_size * config.max_gzip_ratio, config.max_document_bytes + 1)
+    return min(config.max_decompressed_bytes, by_ratio)
 
 
 def _peek(stream: BinaryIO) -> bytes:
@@ -228,9 +258,11 @@ def _from_warc_record(record: warc.WarcRecord, source: str, number: int, config:
     body = response.body
     if "gzip" in response.headers.get("content-encoding", "").lower():
         try:
-            body = gzip.decompress(body)[: config.max_document_bytes + 1]
+            body = _gunzip_bounded(body, config.max_document_bytes)
         except (OSError, EOFError, zlib.error):
             return doc.reject("HTTP body claims gzip but is not")
+        if len(body) > config.max_document_bytes:
+            return doc.reject(f"gzip-encoded HTTP body decompresses to over {config.max_document_bytes // MB} MB")
     if not body.strip():
         return doc.mark_empty("empty HTTP body")
     try:
@@ -238,3 +270,12 @@ def _from_warc_record(record: warc.WarcRecord, source: str, number: int, config:
     except DecodeError as exc:
         return doc.reject(str(exc))
     return doc.evolve(kind=HTML, content=text, meta=dict(doc.meta, encoding=encoding))
+
+
+def _gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """Decompress at most ``limit + 1`` bytes: never inflate a bomb in memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) <= limit and not inflater.eof:
+        raise EOFError("truncated gzip body")
+    return out

@@ -1,0 +1,35 @@
+"""Shared fixtures: paths to the samples, the optional shared seeds, helpers."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+RAW = REPO / "raw"
+FIXTURES = TESTS / "fixtures"
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+# tests/fixtures holds small helper scripts (make_warc.py) the tests import.
+if str(FIXTURES) not in sys.path:
+    sys.path.insert(0, str(FIXTURES))
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A private copy of the repo's raw/ samples (without any copied seeds)."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW, target, ignore=shutil.ignore_patterns("seeds", ".*"))
+    return target
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    """The five shared seed articles; the test is skipped when they are absent."""
+    if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
+        pytest.skip("no shared seeds (../shared/seeds) in this checkout")
+    return SEEDS

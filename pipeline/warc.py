@@ -114,6 +114,8 @@ def _dechunk(body: bytes) -> bytes:
     while pos < len(body):
         end = body.find(b"\r\n", pos)
         if end < 0:
+            if pos == 0:
+                return body  # no chunk framing at all: stored already de-chunked
             break
         try:
             size = int(body[pos:end].split(b";")[0], 16)

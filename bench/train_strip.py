@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Rebuild the strip stage's line model (pipeline/strip/data/model.json).
+
+    .venv/bin/python bench/train_strip.py [--all] [--out PATH]
+
+Training pages: the Scrapinghub article benchmark, both as raw text dumps and
+as trafilatura output, labelled line by line against the gold article text.
+By default only the tuning split is used (see ``strip_data.is_heldout``) so
+the held-out figures in bench_extraction.py stay honest; ``--all`` trains on
+every page for the shipped model once the held-out figures are recorded.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import strip_data as sd  # noqa: E402
+from pipeline.strip.features import FEATURE_NAMES, feature_matrix, second_stage, unit_text  # noqa: E402
+from pipeline.strip.lines import blocks, split_lines  # noqa: E402
+from pipeline.strip.model import LineModel, ModelSet, fit_logistic, profile_of  # noqa: E402
+from pipeline.strip.score import corpus_score  # noqa: E402
+from pipeline.strip.stage import assemble, rule_reasons  # noqa: E402
+
+DEFAULT_OUT = sd.REPO / "pipeline" / "strip" / "data" / "model.json"
+
+
+def training_docs(use_all: bool) -> list[tuple[str, str, str, str]]:
+    """(page id, mode, text, gold) for the pages training may see."""
+    gold = sd.load_gold(sd.SH_HTML)
+    docs = []
+    for mode, texts in (("text", sd.text_dumps()), ("html", sd.extracted(sd.SH_HTML))):
+        for pid, text in sorted(texts.items()):
+            if pid in gold and (use_all or not sd.is_heldout(pid)):
+                docs.append((pid, mode, text, gold[pid]["text"]))
+    return docs
+
+
+def prepare(text: str, gold: str) -> dict:
+    lines = split_lines(text)
+    groups = blocks(lines)
+    reasons = rule_reasons(lines, groups)
+    x = feature_matrix(lines, groups, [r is not None for r in reasons])
+    y = np.asarray(sd.label_units([unit_text(lines, g) for g in groups], gold))
+    free = np.asarray([r is None for r in reasons], dtype=bool)
+    short = float(x[0, FEATURE_NAMES.index("short_share_doc")]) if len(x) else 0.0
+    return {"lines": lines, "groups": groups, "reasons": reasons, "x": x, "y": y,
+            "free": free, "profile": profile_of(short), "gold": gold}
+
+
+def _weights(x: np.ndarray) -> np.ndarray:
+    # The score counts words, and every page weighs the same.
+    w = np.expm1(x[:, 0]) + 1.0
+    return w / w.sum() * len(w)
+
+
+def fit(rows: list[dict], l2: float, folds: int = 5) -> tuple:
+    """Stage one, then stage two on out-of-fold stage-one scores."""
+    def stack(idx, extra=None):
+        xs, ys, ws = [], [], []
+        for i in idx:
+            r = rows[i]
+            x = r["x"] if extra is None else np.hstack([r["x"], second_stage(extra[i], np.expm1(r["x"][:, 0]))])
+            xs.append(x[r["free"]]); ys.append(r["y"][r["free"]]); ws.append(_weights(r["x"])[r["free"]])
+        return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+
+    idx = [i for i, r in enumerate(rows) if r["free"].any()]
+    first = fit_logistic(*stack(idx), l2=l2)
+    oof = {}
+    for f in range(folds):
+        train = [i for i in idx if i % folds != f]
+        m = fit_logistic(*stack(train), l2=l2)
+        for i in idx:
+            if i % folds == f:
+                oof[i] = m.predict(rows[i]["x"])
+    second = fit_logistic(*stack(idx, oof), l2=l2)
+    return first, second
+
+
+def tune_threshold(model: LineModel, rows: list[dict]) -> tuple[float, float]:
+    scored = [(r, model.scores(r["x"], np.expm1(r["x"][:, 0]))) for r in rows if len(r["x"])]
+    best = (-1.0, 0.5)
+    for t in np.arange(0.1, 0.81, 0.05):
+        pairs = []
+        for r, s in scored:
+            reasons = [reason if reason is not None or s[i] >= t else "m" for i, reason in enumerate(r["reasons"])]
+            pairs.append((r["gold"], assemble(r["lines"], r["groups"], reasons)[0]))
+        f1 = corpus_score(pairs)["f1"]
+        print(f"  threshold {t:.2f}: F1 {f1:.4f}")
+        if f1 > best[0]:
+            best = (f1, float(t))
+    return best[1], best[0]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--all", action="store_true", help="train on held-out pages too")
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args()
+    if not sd.available():
+        print(f"benchmark data not found under {sd.DATA}; nothing to train on")
+        return 0
+    docs = training_docs(args.all)
+    print(f"training on {len(docs)} documents ({'all pages' if args.all else 'tuning split'})")
+    rows = [prepare(text, gold) for _, _, text, gold in docs]
+    profiles = {}
+    for profile in ("dump", "extracted"):
+        part = [r for r in rows if r["profile"] == profile]
+        first, second = fit(part, args.l2)
+        info = {
+            "features": list(FEATURE_NAMES),
+            "trained_on": "all pages" if args.all else "tuning split",
+            "documents": len(part),
+            "l2": args.l2,
+        }
+        print(f"profile {profile}: {len(part)} documents")
+        threshold, f1 = tune_threshold(LineModel(first, second, 0.5, info), part)
+        profiles[profile] = LineModel(first, second, threshold, {**info, "tuning_f1": round(f1, 4)})
+        print(f"profile {profile}: threshold {threshold:.2f}, tuning F1 {f1:.4f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    ModelSet(profiles).save(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

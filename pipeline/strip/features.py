@@ -1,0 +1,229 @@
+"""Line features for the boilerplate model.
+
+Each unit (a line, or a hard-wrapped paragraph made of several lines) gets a
+row of numbers: what the unit looks like on its own (length, punctuation,
+function words, link or menu likeness) and what surrounds it (is it inside a
+run of prose, how long is the run of short lines it sits in, where is it in
+the page). Article text comes in runs of long, punctuated, function-word-rich
+lines; navigation, share bars and footers come in runs of short ones.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import numpy as np
+
+from .lines import WORD, Line, ends_sentence
+from .stopwords import STOPWORDS, ZH_FUNCTION_CHARS
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
+_GLUE = re.compile(r"[a-zäöüéèàç][A-ZÄÖÜ]")
+_URLISH = re.compile(r"https?://|www\.|\.(com|org|net|html?)\b", re.IGNORECASE)
+_SENT = re.compile(r"[.!?。！？]\s+\S")
+_KEYWORDS = frozenset(
+    """share subscribe subscription login log sign cookie cookies newsletter comment comments
+    follow related advertisement advertising sponsored privacy terms copyright reserved menu
+    click download app apps contact search register account password email home navigation
+    trending popular recommended video videos photos gallery podcast tags topics more next
+    previous print teilen anmelden abonnieren werbung datenschutz impressum kommentare
+    partager connexion abonner publicité commentaires compartir suscribir publicidad comentarios
+    поделиться подписаться реклама комментарии войти""".split()
+)
+
+PROSE_WORDS = 10
+
+BASE_NAMES = (
+    "log_words", "log_chars", "terminal", "colon_end", "bullet", "stop_ratio", "alpha_ratio",
+    "digit_ratio", "upper_words", "title_words", "commas", "separators", "urlish", "rule_hit",
+    "glued", "log_indent", "blank_before", "blank_after", "position", "wrapped", "sentences",
+    "repeated", "keywords", "starts_lower", "quotes", "prose", "word_len", "at_hash",
+)
+CONTEXT_NAMES = (
+    "short_share_doc", "log_units", "indent_off_prose",
+    "prose_w2", "prose_w5", "prose_w15", "words_w2", "words_w5",
+    "prev_words", "prev_terminal", "prev_rule", "prev_stop",
+    "next_words", "next_terminal", "next_rule", "next_stop",
+    "prose_before", "prose_after", "inside_span", "dist_prose", "short_run",
+    "same_indent_prev", "same_indent_next", "rule_w3",
+)
+FEATURE_NAMES = BASE_NAMES + CONTEXT_NAMES
+
+
+def stop_ratio(text: str, tokens: list[str]) -> float:
+    """Share of function words, for whichever listed language fits best."""
+    cjk = _CJK.findall(text)
+    if len(cjk) > max(4, len(tokens)):
+        return min(1.0, 2.5 * sum(1 for c in cjk if c in ZH_FUNCTION_CHARS) / len(cjk))
+    if not tokens:
+        return 0.0
+    low = [t.lower() for t in tokens]
+    best = 0
+    for words in STOPWORDS.values():
+        hits = sum(1 for t in low if t in words)
+        if hits > best:
+            best = hits
+    return best / len(low)
+
+
+def unit_text(lines: list[Line], group: list[int]) -> str:
+    return " ".join(lines[i].text for i in group)
+
+
+def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,
+             position: float, repeated: bool) -> list[float]:
+    tokens = WORD.findall(text)
+    n = len(tokens)
+    chars = len(text)
+    cjk = len(_CJK.findall(text))
+    # A CJK sentence is one \w+ run; count its characters as words instead.
+    words = n + cjk // 2
+    letters = sum(1 for c in text if c.isalpha())
+    digits = sum(1 for c in text if c.isdigit())
+    terminal = ends_sentence(text)
+    upper = sum(1 for t in tokens if len(t) > 1 and t.isupper())
+    title = sum(1 for t in tokens if t[:1].isupper())
+    prose = 1.0 if words >= PROSE_WORDS and (terminal or words >= 30) else 0.0
+    return [
+        math.log1p(words),
+        math.log1p(chars),
+        1.0 if terminal else 0.0,
+        1.0 if text.endswith(":") else 0.0,
+        1.0 if _BULLET.match(text) else 0.0,
+        stop_ratio(text, tokens),
+        letters / chars if chars else 0.0,
+        digits / chars if chars else 0.0,
+        upper / n if n else 0.0,
+        title / n if n else 0.0,
+        min(1.0, text.count(",") / max(1, n) * 5),
+        1.0 if any(c in text for c in "|»›·") else 0.0,
+        1.0 if _URLISH.search(text) else 0.0,
+        1.0 if rule_hit else 0.0,
+        1.0 if _GLUE.search(text) else 0.0,
+        math.log1p(first.indent),
+        1.0 if first.blank_before else 0.0,
+        1.0 if last.blank_after else 0.0,
+        position,
+        1.0 if wrapped else 0.0,
+        math.log1p(len(_SENT.findall(text))),
+        1.0 if repeated else 0.0,
+        min(3, sum(1 for t in tokens if t.lower() in _KEYWORDS)) / 3,
+        1.0 if text[:1].islower() else 0.0,
+        1.0 if any(c in text for c in "\"“”«»„") else 0.0,
+        prose,
+        min(12.0, letters / max(1, n)) / 12,
+        1.0 if ("@" in text or "#" in text) else 0.0,
+    ]
+
+
+def _window_mean(x: np.ndarray, k: int) -> np.ndarray:
+    if len(x) == 0:
+        return x
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    idx = np.arange(len(x))
+    lo = np.maximum(0, idx - k)
+    hi = np.minimum(len(x), idx + k + 1)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def _shift(x: np.ndarray, by: int, fill: float) -> np.ndarray:
+    out = np.full_like(x, fill)
+    if by > 0:
+        out[by:] = x[:-by]
+    elif by < 0:
+        out[:by] = x[-by:]
+    else:
+        out[:] = x
+    return out
+
+
+def feature_matrix(lines: list[Line], groups: list[list[int]], rule_hits: list[bool]) -> np.ndarray:
+    """One row per group of lines; ``rule_hits`` says which groups a rule claimed."""
+    m = len(groups)
+    if m == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    texts = [unit_text(lines, g) for g in groups]
+    counts = Counter(t.lower() for t in texts)
+    rows = [
+        base_row(t, lines[g[0]], lines[g[-1]], len(g) > 1, hit, i / max(1, m - 1), counts[t.lower()] > 1)
+        for i, (t, g, hit) in enumerate(zip(texts, groups, rule_hits))
+    ]
+    base = np.asarray(rows, dtype=float)
+    col = {name: base[:, i] for i, name in enumerate(BASE_NAMES)}
+    words = np.expm1(col["log_words"])
+    prose = col["prose"]
+    rule = col["rule_hit"]
+    indent = col["log_indent"]
+
+    short_share = float(np.mean(words < 5))
+    if prose.any():
+        prose_indent = float(np.median(indent[prose > 0]))
+    else:
+        prose_indent = float(np.median(indent))
+    prose_words = words * prose
+    total = prose_words.sum()
+    cum = np.cumsum(prose_words)
+    before = (cum - prose_words) / total if total else np.zeros(m)
+    after = (total - cum) / total if total else np.zeros(m)
+
+    # Distance (in units) to the nearest prose unit, both directions.
+    dist = np.full(m, float(m))
+    last = -10**9
+    for i in range(m):
+        if prose[i]:
+            last = i
+        dist[i] = i - last
+    last = 10**9
+    for i in range(m - 1, -1, -1):
+        if prose[i]:
+            last = i
+        dist[i] = min(dist[i], last - i)
+
+    # Length of the run of consecutive short units each unit belongs to.
+    short = words < 6
+    run = np.zeros(m)
+    i = 0
+    while i < m:
+        j = i
+        while j < m and short[j] == short[i]:
+            j += 1
+        run[i:j] = (j - i) if short[i] else 0
+        i = j
+
+    ctx = np.column_stack([
+        np.full(m, short_share),
+        np.full(m, math.log1p(m)),
+        np.abs(indent - prose_indent),
+        _window_mean(prose, 2), _window_mean(prose, 5), _window_mean(prose, 15),
+        _window_mean(col["log_words"], 2), _window_mean(col["log_words"], 5),
+        _shift(col["log_words"], 1, 0.0), _shift(col["terminal"], 1, 0.0),
+        _shift(rule, 1, 1.0), _shift(col["stop_ratio"], 1, 0.0),
+        _shift(col["log_words"], -1, 0.0), _shift(col["terminal"], -1, 0.0),
+        _shift(rule, -1, 1.0), _shift(col["stop_ratio"], -1, 0.0),
+        before, after, np.minimum(before, after) * 4,
+        np.log1p(dist), np.log1p(run),
+        (indent == _shift(indent, 1, -1.0)).astype(float),
+        (indent == _shift(indent, -1, -1.0)).astype(float),
+        _window_mean(rule, 3),
+    ])
+    return np.hstack([base, ctx])
+
+
+def second_stage(prob: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """Context of the first-stage scores: a unit amid likely article text is likely text."""
+    m = len(prob)
+    if m == 0:
+        return np.zeros((0, 9))
+    body_words = words * (prob > 0.5)
+    total = body_words.sum()
+    cum = np.cumsum(body_words)
+    before = (cum - body_words) / total if total else np.zeros(m)
+    after = (total - cum) / total if total else np.zeros(m)
+    return np.column_stack([
+        prob,
+        _shift(prob, 1, 0.0), _shift(prob, -1, 0.0),
+        _window_mean(prob, 2), _window_mean(prob, 5), _window_mean(prob, 12),
+        before, after, np.minimum(before, after) * 4,
+    ])

@@ -1,0 +1,201 @@
+"""Named boilerplate rules: each one recognises one kind of non-article line.
+
+A rule is data: a name (what the audit trail records), a few patterns and a
+length limit. The limit matters: boilerplate lines are short, so a rule never
+fires on a long line even if a pattern happens to match inside real prose.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lines import WORD
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    patterns: tuple[str, ...]
+    max_words: int = 30
+    flags: int = _I
+    _compiled: tuple[re.Pattern, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_compiled", tuple(re.compile(p, self.flags) for p in self.patterns)
+        )
+
+    def matches(self, text: str, words: int) -> bool:
+        if words > self.max_words:
+            return False
+        return any(p.search(text) for p in self._compiled)
+
+
+@dataclass(frozen=True)
+class TokenShareRule:
+    """Fires when most tokens of a short line come from a small vocabulary."""
+
+    name: str
+    vocabulary: frozenset[str]
+    share: float = 0.6
+    max_words: int = 14
+
+    def matches(self, text: str, words: int) -> bool:
+        if words == 0 or words > self.max_words:
+            return False
+        toks = [t.lower() for t in WORD.findall(text)]
+        hits = sum(1 for t in toks if t in self.vocabulary)
+        return hits >= 2 and hits / len(toks) >= self.share or (words <= 2 and hits == words)
+
+
+_MONTH = (
+    r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
+    r"aug(?:ust|\.)?|sept?(?:ember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?)"
+)
+_NUMWORD = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_AGENCY = r"(?:AFP|Reuters|REUTERS|AP|EPA|Getty Images|Getty|Shutterstock|dpa|Xinhua|Pool|POOL|ANSA|Sputnik|IMAGO|picture alliance|iStock)"
+
+SOCIAL = frozenset(
+    """facebook twitter x whatsapp linkedin pinterest reddit telegram email e mail print
+    share shares tweet messenger copy link flipboard tumblr vk mix pocket sms icon instagram
+    youtube tiktok threads bluesky mastodon rss google plus comment comments save""".split()
+)
+
+RULES: tuple = (
+    Rule("skip_link", (
+        r"^(\d+\.\s*)?(skip|jump) to\b",
+        r"^(\d+\.\s*)?(zum inhalt|zur navigation|direkt zum)",
+        r"^(\d+\.\s*)?(aller au contenu|passer au contenu|aller à la navigation)",
+        r"^(\d+\.\s*)?(saltar al contenido|ir al contenido)",
+        r"^(\d+\.\s*)?перейти к",
+    ), max_words=12),
+    Rule("bare_url", (
+        r"^(short ?link|permalink|url|link)?\s*:?\s*(https?://|www\.)\S+$",
+        r"^[\w.-]+\.(com|org|net|de|fr|uk|ru|es|it|info|io)(/\S*)?$",
+    ), max_words=20),
+    TokenShareRule("share_widget", SOCIAL),
+    Rule("share_widget", (
+        r"\bicon-(facebook|twitter|whatsapp|linkedin|mail|email|share)\b",
+        r"^share (this|the|on|via|article|story|post|page)\b",
+        r"^(teilen|partager|compartir|поделиться)\b.{0,40}$",
+        r"^\d+\s*(shares?|comments?|likes?)$",
+    ), max_words=14),
+    Rule("advertisement", (
+        r"^(advertisement|advertisements|advertising|anzeige|werbung|publicité|publicidad|"
+        r"pubblicità|реклама|sponsored( content)?|paid content|ad|ads)$",
+        r"^(story|article) continues (below|after)",
+        r"^continue reading (the main story|below)",
+        r"^scroll (down )?to continue",
+    ), max_words=8),
+    Rule("photo_credit", (
+        r"(image|photo|picture|foto|bild|credit|crédit|photograph)s?\s*(:|\.\.\.|…|by)\s*[^.!?]{2,80}$",
+        r"\((photo|image|picture|foto)s?\s*(by|:|courtesy|credit)[^)]*\)?$",
+        r"\[[^\]]*\b" + _AGENCY + r"\b[^\]]*\]$",
+        r"[/|]\s*" + _AGENCY + r"\)?$",
+        r"\b(via|by|for) " + _AGENCY + r"\]?\)?$",
+        r"^(photo|image|picture|foto|bild)\s*:",
+        r"\b(getty images|shutterstock|istock(photo)?|imago images)\b[^.!?]{0,40}$",
+    ), max_words=70, flags=_I),
+    Rule("photo_caption", (
+        r",\s*" + _MONTH + r"\s+\d{1,2},\s+\d{4}\.?$",
+    ), max_words=45),
+    Rule("byline", (
+        r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
+        r"\|\s*(published|updated|posted)\b",
+        r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b.{0,60}$",
+        r"^(von|par|por|автор)\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[\w.'-]+){0,3}$",
+    ), max_words=12),
+    Rule("signoff", (
+        r"^[a-z]{2,4}(/[a-z]{2,4})+(\s*\([^)]*\))?$",
+    ), max_words=8, flags=0),
+    Rule("date_line", (
+        r"^(\w+,?\s+)?" + _MONTH + r"\s+\d{1,2},?\s+\d{4}(\s*(at\s*)?\d{1,2}[:.]\d{2}\s*(am|pm)?(\s*\w{2,4})?)?$",
+        r"^(\w+,?\s+)?\d{1,2}\.?\s+" + _MONTH + r"\.?\s+\d{4}$",
+        r"^(mon|tue|wed|thu|fri|sat|sun)\w*,?\s+" + _MONTH + r"\s+\d{1,2},?\s+\d{4}$",
+        r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(\s+\d{1,2}:\d{2})?$",
+    ), max_words=10),
+    Rule("related_links", (
+        r"^(related|read more|read also|also read|see also|more on this|more from|more:|"
+        r"you may also like|you might also like|recommended|most popular|most read|trending|"
+        r"lesen sie auch|mehr zum thema|auch interessant|à lire aussi|lire aussi|sur le même sujet|"
+        r"te puede interesar|lee también|leer más|читайте также|смотрите также)\b",
+        r"^(related|more|watch|listen|read)\s*(articles?|stories|coverage|content|posts?|videos?)?\s*:",
+    ), max_words=25),
+    Rule("aggregator", (
+        r"^read (the )?full (article|story)\b",
+        r"^(continue|keep) reading\b.{0,40}$",
+        r"^source\s*:\s*\S+(\s+\S+){0,3}$",
+        r"^(source|quelle|fuente|источник)$",
+        r"^view (original|source|comments?)\b",
+        r"^click here\b",
+    ), max_words=12),
+    Rule("newsletter", (
+        r"\b(sign up|subscribe|register)\b.{0,60}\b(newsletter|updates|alerts|email|inbox|digest)",
+        r"\bnewsletter\b.{0,60}\b(sign up|subscribe|inbox|email)",
+        r"^(enter|type) your e-?mail\b",
+        r"^(stay|keep) (informed|up to date|updated|connected|in the loop)\b",
+        r"^(follow us|follow .{1,30} on (twitter|facebook|instagram|linkedin|x|telegram))\b",
+        r"^(get|receive) (the latest|our|breaking)\b.{0,60}\b(news|updates|newsletter|stories)",
+        r"^(newsletter abonnieren|jetzt abonnieren|s'abonner|abonnez-vous|suscríbete|подписаться)\b",
+        r"^(subscribe|sign in|log in|login|register|sign up)(\s*(now|today|here))?$",
+    ), max_words=40),
+    Rule("cookie_notice", (
+        r"\bcookies?\b.{0,120}\b(use|using|accept|consent|policy|settings|experience|agree)\b",
+        r"\b(accept|reject|manage) (all )?cookies\b",
+        r"\bprivacy (policy|settings)\b.{0,80}\b(agree|accept|consent)\b",
+    ), max_words=80),
+    Rule("comment_form", (
+        r"^(leave|post|add|write) a (reply|comment|response)\b",
+        r"your email address will not be published",
+        r"required fields are marked",
+        r"^cancel reply$",
+        r"^save my name, email",
+        r"^notify me of (follow-up|new) ",
+        r"you must be logged in to post a comment",
+        r"^comments are closed",
+        r"^(be the first to comment|no comments yet|\d+\s+comments?|comments?\s*\(\d+\))\b",
+        r"^(view|show|load|hide|read) (all )?(\d+ )?comments\b",
+        r"^(join|start) the (discussion|conversation)\b",
+        r"^(kommentar (schreiben|verfassen|abgeben)|schreibe einen kommentar)",
+        r"^(laisser|ajouter) un commentaire",
+        r"^(deja|dejar|añadir) un comentario",
+        r"^оставить комментарий",
+        r"^(name|email|e-mail|website|comment)\s*\*?$",
+    ), max_words=30),
+    Rule("captcha", (
+        r"^" + _NUMWORD + r"\s*[-−–+×x*÷]\s*" + _NUMWORD + r"\s*=\s*(\d+|_+|\?)?\s*\.?$",
+    ), max_words=6),
+    Rule("spam_footer", (
+        r"\b(slot\s*(online|gacor|login|daftar)?|togel|judi|gacor|sbobet|maxwin|casino online|"
+        r"bandar|daftar|rtp slot|situs|poker online|bocoran)\b",
+    ), max_words=8),
+    Rule("copyright", (
+        r"©",
+        r"^\(c\)\s*\d{4}",
+        r"\ball rights reserved\b",
+        r"^copyright\b",
+        r"\b(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|все права защищены)\b",
+    ), max_words=40),
+    Rule("breadcrumb", (
+        r"^[\w&' -]{1,30}(\s*[›»>/|·]\s*[\w&' -]{1,30}){2,}$",
+        r"^([A-Z][a-z]+){2,4}$",
+    ), max_words=12, flags=0),
+    Rule("menu_chrome", (
+        r"^(menu|search|home|sections|close|open|toggle navigation|main menu|navigation|more|"
+        r"back to top|top|next|previous|prev|print|email|share|login|log in|sign in|log out|"
+        r"my account|account|contact|contact us|about|about us|imprint|impressum|privacy policy|"
+        r"terms of (use|service)|terms and conditions|datenschutz|mentions légales)$",
+        r"^(next|previous) (article|post|story)\b",
+        r"^(tags?|topics?|categories|category|filed under|schlagworte|themen)\s*:",
+    ), max_words=8),
+)
+
+
+def first_rule(text: str, words: int, rules=RULES) -> str | None:
+    """Name of the first rule that recognises ``text``, or None."""
+    for rule in rules:
+        if rule.matches(text, words):
+            return rule.name
+    return None

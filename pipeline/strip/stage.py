@@ -1,0 +1,131 @@
+"""The strip stage: remove boilerplate lines from text, recording why."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..document import TEXT, Document, Removal
+from ..stage import MapStage
+from . import context
+from .features import FEATURE_NAMES, feature_matrix, unit_text
+from .lines import WORD, Line, blocks, split_lines
+from .model import ModelSet, default_model, profile_of
+from .rules import RULES, first_rule
+from .templates import TemplateIndex, site_of
+
+MODEL_RULE = "line_model"
+
+
+@dataclass(frozen=True)
+class StripConfig:
+    use_model: bool = True
+    # None: the threshold the model was tuned with. Higher keeps less.
+    threshold: float | None = None
+    # Rules (by name) to leave out, e.g. ("byline",) to keep bylines.
+    disabled_rules: tuple[str, ...] = ()
+    # Batch hook: when > 0, documents are read in batches of this size and
+    # lines recurring across a site's documents in the batch are removed.
+    template_batch: int = 0
+    template_min_docs: int = 3
+    template_min_share: float = 0.5
+    # In already-extracted text the model may not remove a punctuated
+    # paragraph of at least this many words; 0 turns the guard off.
+    keep_prose_words: int = 20
+
+
+def rule_reasons(lines: list[Line], groups: list[list[int]], rules=RULES) -> list[str | None]:
+    """What the rules say about each group of lines (None: no rule fired)."""
+    texts = [unit_text(lines, g) for g in groups]
+    reasons = [first_rule(t, len(WORD.findall(t)), rules) for t in texts]
+    context.apply_all(texts, reasons)
+    return reasons
+
+
+class Strip(MapStage):
+    name = "strip"
+
+    def __init__(self, config: StripConfig = StripConfig(), model: ModelSet | None = None,
+                 templates: TemplateIndex | None = None):
+        self.config = config
+        self.model = model if model is not None else (default_model() if config.use_model else None)
+        self.templates = templates
+        self.rules = tuple(r for r in RULES if r.name not in config.disabled_rules)
+
+    # -- per document ------------------------------------------------------
+    def process(self, doc: Document) -> Document:
+        if doc.kind != TEXT:
+            return doc
+        kept, removed = self.clean(doc.text, site_of(doc) if self.templates else "")
+        if not kept.strip():
+            return doc.mark_empty("no main text left after boilerplate removal").evolve(
+                removed=doc.removed + removed
+            )
+        return doc.evolve(content=kept, removed=doc.removed + removed)
+
+    def clean(self, text: str, site: str = "") -> tuple[str, tuple[Removal, ...]]:
+        """The text with boilerplate removed, and the removed lines with reasons."""
+        lines = split_lines(text)
+        if not lines:
+            return "", ()
+        groups = blocks(lines)
+        reasons = rule_reasons(lines, groups, self.rules)
+        if self.templates is not None:
+            for gi, g in enumerate(groups):
+                if reasons[gi] is None and all(self.templates.is_template(site, lines[i].text) for i in g):
+                    reasons[gi] = "site_template"
+        if self.model is not None and self.config.use_model:
+            self._apply_model(lines, groups, reasons)
+        return assemble(lines, groups, reasons)
+
+    def _apply_model(self, lines, groups, reasons) -> None:
+        x = feature_matrix(lines, groups, [r is not None for r in reasons])
+        short_share = float(x[0, FEATURE_NAMES.index("short_share_doc")])
+        model = self.model.pick(short_share)
+        if model is None:
+            return
+        words = np.expm1(x[:, 0])
+        scores = model.scores(x, words)
+        threshold = self.config.threshold if self.config.threshold is not None else model.threshold
+        guard = self.config.keep_prose_words if profile_of(short_share, self.model.cut) == "extracted" else 0
+        terminal = x[:, FEATURE_NAMES.index("terminal")]
+        for gi, s in enumerate(scores):
+            if reasons[gi] is None and s < threshold:
+                if guard and words[gi] >= guard and terminal[gi]:
+                    continue
+                reasons[gi] = MODEL_RULE
+
+    # -- batch hook ----------------------------------------------------------
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        size = self.config.template_batch
+        if size <= 0:
+            yield from super().__call__(docs)
+            return
+        it = iter(docs)
+        while batch := list(islice(it, size)):
+            index = TemplateIndex.learn(
+                batch, min_docs=self.config.template_min_docs, min_share=self.config.template_min_share
+            )
+            stage = Strip(self.config, self.model, index)
+            for doc in batch:
+                yield stage.safe_process(doc)
+
+
+def assemble(lines, groups, reasons) -> tuple[str, tuple[Removal, ...]]:
+    parts: list[str] = []
+    removed: list[Removal] = []
+    prev_index = None
+    for g, reason in zip(groups, reasons):
+        for i in g:
+            line = lines[i]
+            if reason is not None:
+                removed.append(Removal(line.text, reason))
+                prev_index = None
+                continue
+            if parts:
+                parts.append("\n" if prev_index is not None and prev_index + 1 == line.index else "\n\n")
+            parts.append(line.text)
+            prev_index = line.index
+    return "".join(parts), tuple(removed)

@@ -1,0 +1,220 @@
+"""Unit tests for the strip stage: one small fixture per rule, written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.document import EMPTY, HTML, Document
+from pipeline.strip import Strip, StripConfig
+from pipeline.strip.context import repeated_fragments, spam_neighbours, truncated_teasers
+from pipeline.strip.lines import blocks, split_lines
+from pipeline.strip.rules import first_rule
+from pipeline.strip.templates import TemplateIndex
+
+BODY = (
+    "The harbour council voted on Tuesday to rebuild the old ferry pier, ending a debate "
+    "that had divided the town for almost a decade.\n\n"
+    "Supporters said the pier would bring visitors back to the waterfront, while critics "
+    "worried about the cost to local taxpayers and the noise of the construction work.\n\n"
+    "Work is expected to begin in the spring and should last about eighteen months, "
+    "according to the council's own planning documents."
+)
+
+
+def rule_of(line: str) -> str | None:
+    from pipeline.strip.lines import WORD
+
+    return first_rule(line, len(WORD.findall(line)))
+
+
+@pytest.mark.parametrize(
+    "line, rule",
+    [
+        ("1. Skip to content", "skip_link"),
+        ("Skip to main navigation", "skip_link"),
+        ("Zum Inhalt springen", "skip_link"),
+        ("https://example.org/s/8Fk2q", "bare_url"),
+        ("Short link: https://ex.am/p/1x2", "bare_url"),
+        ("icon-facebook icon-twitter icon-mail", "share_widget"),
+        ("Facebook Twitter WhatsApp Email", "share_widget"),
+        ("Share this story", "share_widget"),
+        ("Advertisement", "advertisement"),
+        ("Anzeige", "advertisement"),
+        ("Story continues below advertisement", "advertisement"),
+        ("Fishermen unload the morning catch at the quay Image: Jane Doe/REUTERS", "photo_credit"),
+        ("A crowd waits outside the station (Photo by John Roe / AFP", "photo_credit"),
+        ("Two ministers shake hands in the hall [Ann Lee/Pool via AFP]", "photo_credit"),
+        ("Volunteers plant trees along the river bank, March 3, 2024.", "photo_caption"),
+        ("By Maria Keller", "byline"),
+        ("Harbour Times | Published March 3, 2024", "byline"),
+        ("March 3, 2024", "date_line"),
+        ("Tue Mar 5 2024", "date_line"),
+        ("Read more: Council approves new budget", "related_links"),
+        ("RELATED: Town hall reopens after repairs", "related_links"),
+        ("Lesen Sie auch: Neue Brücke eröffnet", "related_links"),
+        ("READ FULL ARTICLE", "aggregator"),
+        ("SOURCE: www.example.com", "aggregator"),
+        ("Sign up for our weekly newsletter", "newsletter"),
+        ("Stay informed with the latest headlines from our newsroom.", "newsletter"),
+        ("We use cookies to improve your experience on our site.", "cookie_notice"),
+        ("Leave a Reply", "comment_form"),
+        ("Your email address will not be published. Required fields are marked *", "comment_form"),
+        ("Be the first to comment", "comment_form"),
+        ("7 + three =", "captcha"),
+        ("12 − 5 =", "captcha"),
+        ("SLOT GACOR", "spam_footer"),
+        ("BRAND88 DAFTAR", "spam_footer"),
+        ("© 2024 Harbour Times. All rights reserved.", "copyright"),
+        ("News › Local › Harbour", "breadcrumb"),
+        ("SportsFootball", "breadcrumb"),
+        ("ab/cd (dpa, AP)", "signoff"),
+    ],
+)
+def test_rule_recognises(line, rule):
+    assert rule_of(line) == rule
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council said the photo of the pier had been taken in 1952, long before the storm.",
+        "Critics told Reuters the plan was rushed.",
+        "She shared the news on Facebook with her friends and family before the vote.",
+        "Advertising revenue at the paper fell by a third last year, its owners said.",
+        "Nobody expected the result.",
+        "By the end of the week, the mayor had changed her mind about the pier.",
+        "Source code for the tool was published by the city last month.",
+    ],
+)
+def test_rules_leave_prose_alone(line):
+    assert rule_of(line) is None
+
+
+def test_spam_neighbours_take_the_brand_lines():
+    texts = ["Body text ends here.", "BRAND88", "BRAND88 DAFTAR", "BRAND88 LOGIN"]
+    reasons = [None, None, "spam_footer", None]
+    spam_neighbours(texts, reasons)
+    assert reasons == [None, "spam_footer", "spam_footer", "spam_footer"]
+
+
+def test_truncated_teaser_keeps_the_full_paragraph():
+    full = "HARBOURTON: The council voted on Tuesday to rebuild the old pier after years of debate."
+    texts = ["HARBOURTON: The council voted on Tuesday to rebuild the old", full]
+    reasons = [None, None]
+    truncated_teasers(texts, reasons)
+    assert reasons == ["truncated_teaser", None]
+
+
+def test_repeated_fragment():
+    texts = ["The pier will reopen next year after a long renovation.", "renovation."]
+    reasons = [None, None]
+    repeated_fragments(texts, reasons)
+    assert reasons == [None, "repeated_fragment"]
+
+
+def test_blocks_join_hard_wrapped_lines():
+    lines = split_lines("The mayor said the new pier would give the town a\nreason to look at the sea again.\n\nNext")
+    assert [len(g) for g in blocks(lines)] == [2, 1]
+
+
+def test_dateline_joins_its_paragraph():
+    lines = split_lines("HARBOURTON —\nThe council voted on Tuesday.")
+    assert [len(g) for g in blocks(lines)] == [2]
+
+
+def _doc(text: str) -> Document:
+    return Document(id="t", source="t.txt", content=text)
+
+
+def test_process_records_every_removed_line_with_its_rule():
+    text = "Skip to content\n\n" + BODY + "\n\nAdvertisement\n\nLeave a Reply\n\n4 + two ="
+    out = Strip().process(_doc(text))
+    assert out.pending
+    assert "ferry pier" in out.content and "eighteen months" in out.content
+    rules = {r.line: r.rule for r in out.removed}
+    assert rules == {
+        "Skip to content": "skip_link",
+        "Advertisement": "advertisement",
+        "Leave a Reply": "comment_form",
+        "4 + two =": "captcha",
+    }
+
+
+def test_rules_alone_without_model():
+    out = Strip(StripConfig(use_model=False)).process(_doc("Advertisement\n" + BODY))
+    assert out.content == BODY
+    assert [r.rule for r in out.removed] == ["advertisement"]
+
+
+def test_single_newline_paragraphs_are_kept():
+    body = BODY.replace("\n\n", "\n")
+    out = Strip().process(_doc("Share this story\n" + body + "\nSLOT ONLINE"))
+    assert out.content == body
+
+
+def test_everything_boilerplate_marks_empty():
+    out = Strip().process(_doc("Skip to content\nAdvertisement\nLeave a Reply\n© 2024 Example"))
+    assert out.status == EMPTY
+    assert out.reason == "no main text left after boilerplate removal"
+    assert len(out.removed) == 4
+
+
+def test_empty_text_marks_empty():
+    assert Strip().process(_doc("   \n")).status == EMPTY
+
+
+def test_html_documents_pass_through():
+    doc = Document(id="h", source="h.html", kind=HTML, content="<p>hi</p>")
+    assert Strip().process(doc) is doc
+
+
+def test_previous_removals_are_kept():
+    from pipeline.document import Removal
+
+    doc = _doc("Advertisement\n" + BODY).evolve(removed=(Removal("x", "earlier"),))
+    out = Strip().process(doc)
+    assert out.removed[0] == Removal("x", "earlier")
+
+
+def test_unknown_language_is_never_dropped_whole():
+    # Made-up language: no stop words match, but it reads like paragraphs.
+    text = "\n\n".join(
+        "Kalo venu tarami pelosi ankeru, moti vessa lorun kaman delti, ovu sarela pinto morasi."
+        for _ in range(4)
+    )
+    out = Strip().process(_doc(text))
+    assert out.pending and "Kalo venu" in out.content
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Stadt hat am Dienstag beschlossen, den alten Anleger neu zu bauen, nachdem jahrelang darüber gestritten worden war.",
+        "La ville a décidé mardi de reconstruire le vieux ponton, après des années de débats entre les habitants.",
+        "El ayuntamiento decidió el martes reconstruir el viejo muelle, después de años de debate entre los vecinos.",
+        "Городской совет во вторник решил восстановить старый причал, после многих лет споров между жителями.",
+        "市议会周二决定重建旧码头，这是居民们争论了近十年的问题，也是本地最受关注的工程之一。",
+    ],
+)
+def test_prose_in_other_languages_survives(text):
+    out = Strip().process(_doc("Advertisement\n\n" + text + "\n\n" + text.replace("。", "！")))
+    assert out.pending and text in out.content
+
+
+def test_site_templates_remove_lines_shared_by_a_site():
+    footer = "Harbour Times is published by the Harbour Trust"
+    docs = [
+        Document(id=str(i), source=f"harbour/{i}.txt", content=f"{BODY}\n\nStory number {i} ends.\n\n{footer}")
+        for i in range(4)
+    ]
+    out = list(Strip(StripConfig(template_batch=10))(docs))
+    assert all(footer not in d.content for d in out)
+    assert all(any(r.rule == "site_template" for r in d.removed) for d in out)
+    index = TemplateIndex.learn(docs)
+    assert index.is_template("harbour", footer)
+    assert not index.is_template("elsewhere", footer)
+
+
+def test_per_document_process_does_not_need_a_batch():
+    footer = "Harbour Times is published by the Harbour Trust"
+    out = Strip().process(_doc(f"{BODY}\n\n{footer}"))
+    assert "ferry pier" in out.content

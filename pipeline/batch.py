@@ -1,59 +1,78 @@
-"""One batch run: new raw files in, clean documents and manifest out."""
+"""One batch run: new raw files in, clean documents and manifest out.
+
+A run holds the lock on its clean and state folders, skips raw files whose
+bytes it has processed before, and commits its work in this order:
+
+1. each document's files (``clean/<id>.txt``, its audit), one atomic write each;
+2. the dedup index (inside the dedup stage, when its input is exhausted);
+3. the manifest, rewritten atomically with this run's records added;
+4. the input ledger, so these raw files count as processed;
+5. the run report.
+
+A run killed anywhere simply leaves work for the next run, which redoes it
+and gets the same result: document files are rewritten with the same bytes,
+documents the manifest already has are not recorded again, and documents
+the index already has count as kept, not as duplicates of themselves.
+"""
 from __future__ import annotations
 
+import os
+import signal
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
+from . import manifest
+from .atomic import remove_stale_temps
 from .config import PipelineConfig
-from .document import Document
-from .ledger import Ledger, file_hash
+from .document import DUPLICATE, Document, content_id
+from .ledger import KNOWN, Input, Ledger, file_hash
+from .lock import hold
+from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
-from .sources import discover, read_file, relative_source
-from .write import write_all
+from .settings import as_dict
+from .sources import ReadConfig, discover, path_problem, read_file, relative_source
+from .write import AUDIT_DIR, write_document
 
 STATE_DIR = ".state"
+LEDGER = "inputs.json"
+INDEX = "index.sqlite"
+STATE_LOCK = "lock"
+CLEAN_LOCK = ".lock"
+# Test hook: kill the run with SIGKILL at a named step ("document:3",
+# "manifest", "ledger", "report"), to prove a killed run loses nothing.
+KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
+_UNREADABLE = "unreadable:"
 
 
-@dataclass
-class RunReport:
-    inputs_seen: int = 0
-    inputs_new: int = 0
-    inputs_changed: list[str] = field(default_factory=list)
-    documents: Counter = field(default_factory=Counter)
-    rejected_by_reason: Counter = field(default_factory=Counter)
-    removed_by_rule: Counter = field(default_factory=Counter)
-    stage_seconds: dict = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def count(self, doc: Document) -> None:
-        if doc.reason and doc.status in ("rejected", "empty"):
-            self.rejected_by_reason[_reason_kind(doc.reason)] += 1
-        for removal in doc.removed:
-            self.removed_by_rule[removal.rule] += 1
-
-    def to_dict(self) -> dict:
-        return {
-            "inputs_seen": self.inputs_seen,
-            "inputs_new": self.inputs_new,
-            "inputs_changed": self.inputs_changed,
-            "documents": dict(self.documents),
-            "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
-            "removed_lines_by_rule": dict(self.removed_by_rule.most_common()),
-            "stage_seconds": self.stage_seconds,
-            "seconds": round(self.seconds, 3),
-            "docs_per_second": round(sum(self.documents.values()) / self.seconds, 1) if self.seconds else None,
-        }
+def default_state_dir(clean_dir: Path) -> Path:
+    return Path(clean_dir) / STATE_DIR
 
 
-def _reason_kind(reason: str) -> str:
-    # "line 7: invalid JSON (...)" and "line 9: invalid JSON (...)" are one kind.
-    head = reason.split("(")[0]
-    if head.startswith("line ") and ":" in head:
-        head = head.split(":", 1)[1]
-    return head.strip()
+def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> list[Input]:
+    """Every raw file, with its content hash and whether it is new, changed or known.
+
+    Within one run, a second file with the bytes of an earlier one is known:
+    it is a copy, processed once.
+    """
+    raw_dir = Path(raw_dir)
+    inputs, keys = [], set()
+    for path in discover(raw_dir):
+        source = relative_source(path, raw_dir)
+        problem = path_problem(path, raw_dir, config)
+        size = 0
+        if problem:
+            # Nothing to hash (or nothing we may read): the problem is the identity.
+            key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
+        else:
+            try:
+                key, size = file_hash(path), path.stat().st_size
+            except OSError:
+                key = f"{_UNREADABLE}{source}"
+        state = KNOWN if key in keys else ledger.state_of(source, key)
+        keys.add(key)
+        inputs.append(Input(path, source, key, state, size))
+    return inputs
 
 
 def run(
@@ -62,37 +81,126 @@ def run(
     config: PipelineConfig = PipelineConfig(),
     state_dir: Path | None = None,
     on_document: Callable[[Document], None] | None = None,
+    wait: float = 0.0,
+    dry_run: bool = False,
 ) -> RunReport:
+    """Process the new and changed files of raw_dir into clean_dir.
+
+    Raises ``lock.Locked`` if another run holds the folders for longer than
+    ``wait`` seconds. With ``dry_run``, only plans: nothing is written.
+    """
     raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
-    state_dir = Path(state_dir) if state_dir else clean_dir / STATE_DIR
-    started = time.perf_counter()
-    report = RunReport()
-    ledger = Ledger(state_dir / "inputs.json")
-    todo = []
-    for path in discover(raw_dir):
-        report.inputs_seen += 1
-        digest = file_hash(path) if path.is_file() else f"unreadable:{path}"
-        if not ledger.seen(digest):
-            todo.append((path, digest))
-    report.inputs_new = len(todo)
+    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
+    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
+                       config=as_dict(config))
+    if dry_run:
+        _count_inputs(report, plan(raw_dir, Ledger(state_dir / LEDGER), config.read))
+        report.outcome, report.finished = "dry-run", utc_now()
+        return report
+    with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait):
+        started = time.perf_counter()
+        try:
+            _run_locked(raw_dir, clean_dir, state_dir, config, report, on_document)
+            report.outcome = "completed"
+        except BaseException as exc:
+            report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            report.seconds = time.perf_counter() - started
+            report.finished = utc_now()
+            _kill_point("report")
+            try:
+                report.save(state_dir)
+            except OSError:
+                if report.outcome == "completed":
+                    raise
+    return report
+
+
+def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: PipelineConfig,
+                report: RunReport, on_document: Callable[[Document], None] | None) -> None:
+    for folder in (clean_dir, clean_dir / AUDIT_DIR, state_dir, state_dir / RUNS_DIR):
+        remove_stale_temps(folder)  # left by a killed run; safe while we hold the lock
+    ledger = Ledger(state_dir / LEDGER)
+    inputs = plan(raw_dir, ledger, config.read)
+    _count_inputs(report, inputs)
+    existing = manifest.read_manifest(clean_dir)
+    recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
 
     def documents() -> Iterator[Document]:
-        for path, _ in todo:
-            yield from read_file(path, raw_dir, config.read)
+        for item in inputs:
+            if item.state != KNOWN:
+                yield from read_file(item.path, raw_dir, config.read)
 
     timings = Timings()
-
-    def finished() -> Iterator[Document]:
-        for doc in process(documents(), config, state_dir / "index.sqlite", timings):
-            report.count(doc)
-            if on_document:
-                on_document(doc)
-            yield doc
-
-    report.documents = write_all(clean_dir, finished())
-    for path, digest in todo:
-        ledger.add(digest, relative_source(path, raw_dir))
-    ledger.save()
+    # Building the chain opens the dedup index: settings that clash with it
+    # fail here, before anything is written.
+    stream = process(_unrecorded(documents(), recorded, report), config, state_dir / INDEX, timings)
+    records = []
+    for number, doc in enumerate(stream, start=1):
+        records.append(write_document(clean_dir, doc))
+        report.count(doc)
+        if on_document:
+            on_document(doc)
+        _kill_point(f"document:{number}")
     report.stage_seconds = timings.own(STAGE_ORDER)
-    report.seconds = time.perf_counter() - started
-    return report
+    _kill_point("manifest")
+    # Sorted, so the manifest does not depend on the order work finished in.
+    records.sort(key=_record_order)
+    manifest.write_manifest(clean_dir, manifest.merge(existing, records))
+    _kill_point("ledger")
+    for item in inputs:
+        if not item.key.startswith(_UNREADABLE):  # unreadable now, maybe fine later
+            ledger.add(item.key, item.source)
+    ledger.save()
+
+
+def _count_inputs(report: RunReport, inputs: list[Input]) -> None:
+    report.inputs_seen = len(inputs)
+    for item in inputs:
+        if item.state == KNOWN:
+            report.inputs_known += 1
+        else:
+            (report.inputs_new if item.state == "new" else report.inputs_changed).append(item.source)
+            report.input_bytes += item.size
+
+
+def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport) -> Iterator[Document]:
+    """Drop documents the manifest already has; give repeated ids ids of their own.
+
+    A document read again from the same place (a killed run's work, or the
+    unchanged part of a changed file) was decided before and is left alone.
+    The same bytes from another place become an exact duplicate with an id
+    of its own, so the manifest never holds two records under one id.
+    """
+    where: dict[str, tuple] = dict(recorded)
+    for doc in docs:
+        here = (doc.source, doc.offset)
+        first = where.get(doc.id)
+        if first is None:
+            where[doc.id] = here
+            yield doc
+            continue
+        if first == here:
+            report.already_recorded += 1
+            continue
+        unique = content_id(f"{doc.id}:{doc.source}:{doc.offset}".encode())
+        if unique in where:
+            report.already_recorded += 1
+            continue
+        where[unique] = here
+        if doc.pending:
+            yield doc.evolve(id=unique, status=DUPLICATE, duplicate_of=doc.id, similarity=1.0,
+                             reason=f"identical to input {first[0]}", content="")
+        else:
+            yield doc.evolve(id=unique)
+
+
+def _record_order(rec: dict) -> tuple:
+    offset = rec.get("offset")
+    return (rec["source"], -1 if offset is None else offset, rec["id"])
+
+
+def _kill_point(name: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -19,7 +19,8 @@ from typing import Iterable, Iterator
 
 import click
 
-from . import exitcodes
+from . import exitcodes, settings
+from .batch import STATE_LOCK, default_state_dir
 from .batch import run as run_batch
 from .config import PipelineConfig
 from .dedup import Dedup
@@ -27,7 +28,10 @@ from .dedup.config import SettingsMismatch
 from .document import REJECTED, Document
 from .extract import Extract
 from .jsonl import RecordError, read_documents, write_documents
+from .ledger import LedgerError
+from .lock import Locked, holder
 from .normalize import Normalize
+from .report import load_reports, summary
 from .runner import mark_repeats
 from .sources import discover, read_file
 from .strip import Strip
@@ -167,19 +171,103 @@ def write(ctx: Context, clean_dir: Path, input) -> None:
 @click.argument("clean_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where run state and the dedup index live (default: CLEAN_DIR/.state).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of settings, one table per stage ([extract], [dedup], ...).")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override one setting, e.g. --set dedup.jaccard_threshold=0.6 (repeatable).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="If another run holds CLEAN_DIR, wait this long for it before giving up.")
+@click.option("--dry-run", is_flag=True, help="Show what would be processed; write nothing.")
 @click.pass_obj
-def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None) -> None:
+def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None, config_file: Path | None,
+        overrides: tuple[str, ...], wait: float, dry_run: bool) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
 
-    Files processed by an earlier run (same bytes) are skipped; new documents
-    are deduplicated against everything kept before.
+    Files processed by an earlier run (same bytes) are skipped; changed files
+    are processed again; new documents are deduplicated against everything
+    kept before. One run at a time per CLEAN_DIR. A report of the run is saved
+    in the state folder (runs/<time>.json) and summarised on stderr.
+
+    Exit codes: 0 done, 3 done but some inputs rejected (see the manifest),
+    4 another run holds the folder, 2 configuration error, 1 failure.
     """
-    report = run_batch(raw_dir, clean_dir, ctx.config, state_dir)
-    _summary(ctx, report.documents)
+    try:
+        config = settings.load(config_file, overrides, base=ctx.config)
+        report = run_batch(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
+    except settings.ConfigError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except Locked as exc:
+        raise UserError(str(exc), exitcodes.LOCKED) from exc
+    except LedgerError as exc:
+        raise UserError(str(exc), exitcodes.FAILED) from exc
+    if dry_run:
+        _show_plan(report)
+        return
+    data = report.to_dict()
+    if ctx.verbosity >= 0:
+        click.echo(summary(data), err=True)
     if ctx.verbosity > 0:
-        click.echo(json.dumps(report.to_dict(), indent=2), err=True)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False), err=True)
     if report.documents.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)
+
+
+def _show_plan(report) -> None:
+    click.echo(f"dry run: {report.inputs_seen} raw files, {len(report.inputs_new)} new, "
+               f"{len(report.inputs_changed)} changed, {report.inputs_known} already processed")
+    for label, names in (("new", report.inputs_new), ("changed", report.inputs_changed)):
+        for name in names:
+            click.echo(f"  would process ({label}): {name}")
+    if not report.inputs_todo:
+        click.echo("  nothing to do")
+
+
+@cli.command()
+@click.argument("clean_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--raw", "raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also list the files of this raw folder still to be processed.")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The state folder, if not CLEAN_DIR/.state.")
+@click.option("-n", "--last", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many recent runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs and pending files as JSON.")
+@click.pass_obj
+def status(ctx: Context, clean_dir: Path, raw_dir: Path | None, state_dir: Path | None, last: int,
+           as_json: bool) -> None:
+    """Show the last runs on CLEAN_DIR and, with --raw, what is still pending."""
+    state_dir = state_dir or default_state_dir(clean_dir)
+    reports = load_reports(state_dir, last)
+    busy = holder(state_dir / STATE_LOCK)
+    pending = None
+    if raw_dir is not None:
+        try:
+            planned = run_batch(raw_dir, clean_dir, ctx.config, state_dir, dry_run=True)
+        except LedgerError as exc:
+            raise UserError(str(exc), exitcodes.FAILED) from exc
+        pending = {"new": planned.inputs_new, "changed": planned.inputs_changed,
+                   "unchanged": planned.inputs_known}
+    if as_json:
+        click.echo(json.dumps({"running": busy, "runs": reports, "pending": pending}, indent=2,
+                              ensure_ascii=False))
+        return
+    if busy is not None:
+        click.echo(f"a run is in progress ({busy or 'holder unknown'})")
+    if not reports:
+        click.echo(f"no runs recorded in {state_dir}")
+    for data in reports:
+        docs, inputs = data["documents"], data["inputs"]
+        click.echo(f"{data['started']}  {data['outcome']:9s}  inputs {inputs['new']} new, "
+                   f"{inputs['changed']} changed  documents {docs['kept']} kept, {docs['duplicate']} duplicate, "
+                   f"{docs['rejected']} rejected, {docs['empty']} empty  {data['seconds']:.1f} s"
+                   + (f"  ({data['error']})" if data.get("error") else ""))
+    if pending is not None:
+        click.echo(f"pending in {raw_dir}: {len(pending['new'])} new, {len(pending['changed'])} changed, "
+                   f"{pending['unchanged']} already processed")
+        for label in ("new", "changed"):
+            for name in pending[label][:20]:
+                click.echo(f"  {label}: {name}")
+            if len(pending[label]) > 20:
+                click.echo(f"  ... and {len(pending[label]) - 20} more {label}")
 
 
 def _summary(ctx: Context, counts) -> None:

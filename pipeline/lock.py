@@ -90,3 +90,23 @@ def hold(paths: list[Path], wait: float = 0.0) -> Iterator[None]:
     finally:
         for lock in reversed(locks):
             lock.release()
+
+
+def holder(path: Path) -> str | None:
+    """Who holds the lock at ``path`` ('' if unknown), or None if nobody does.
+
+    Only looks: never creates the lock file or takes the lock for long.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _read_holder(fd)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

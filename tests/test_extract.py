@@ -1,0 +1,151 @@
+"""extract.py: main text and metadata from HTML, EMPTY with a reason, text passes through, guards."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import EMPTY, HTML, PENDING, REJECTED, TEXT, Document
+from pipeline.extract import Extract, ExtractConfig
+from pipeline.sources import read_file
+
+RAW = Path(__file__).resolve().parents[1] / "raw"
+
+
+def page_doc(relpath: str) -> Document:
+    path = RAW / relpath
+    (doc,) = read_file(path, RAW)
+    return doc
+
+
+def extract(doc: Document, **config) -> Document:
+    (out,) = Extract(ExtractConfig(**config))([doc])
+    return out
+
+
+def html_doc(html: str, **meta) -> Document:
+    return Document(id="t", source="t.html", kind=HTML, content=html, meta=meta)
+
+
+@pytest.fixture(scope="module")
+def gazette() -> Document:
+    return extract(page_doc("news/harbour-gazette-kelmouth-ferry.html"))
+
+
+def test_metadata_is_found(gazette):
+    assert gazette.status == PENDING and gazette.kind == TEXT
+    meta = gazette.meta
+    assert meta["title"] == "Kelmouth ferry crossing to run on battery power from spring"
+    assert meta["author"] == "Morag Linton"
+    assert meta["date"] == "2026-03-04"
+    assert meta["url"] == "https://www.harbourgazette.example/news/2026/03/kelmouth-ferry-battery-power"
+    assert meta["sitename"] == "The Harbour Gazette"
+    assert meta["encoding"] == "utf-8", "metadata from reading is kept"
+
+
+def test_body_paragraphs_separated_by_one_blank_line(gazette):
+    paragraphs = gazette.content.split("\n\n")
+    assert all(p.strip() == p and p and "\n" not in p for p in paragraphs)
+    assert any(p.startswith("The two diesel ferries that have carried passengers") for p in paragraphs)
+    assert any(p.endswith("to take place in late May.") for p in paragraphs)
+    assert "£14.2 million" in gazette.content, "entities are decoded"
+
+
+def test_page_chrome_outside_the_article_is_left_out(gazette):
+    for chrome in ("Accept all cookies", "Sign up to our free morning newsletter", "Advertise with us",
+                   "Slipway repairs delayed again", "About time. The old boat shakes"):
+        assert chrome not in gazette.content
+
+
+@pytest.mark.parametrize("relpath, title, author, date", [
+    ("news/midland-ledger-library-hours.html",
+     "Branch libraries to open on Sundays after volunteers step in", "Priya Castellane", "2026-02-11"),
+    ("news/northfield-tribune-orchard-frost.html",
+     "Late frost wipes out half of valley's apple blossom, growers say", "Declan Ashworth", "2026-05-02"),
+    ("news/capital-wire-cycle-lanes.html",
+     "Council approves protected cycle lanes on Wexley Road after heated debate", "Tomasz Wierzba", "2026-01-28"),
+    ("news/lakeland-observer-snowfield.html",
+     "Drones help researchers measure shrinking Corrie Glas snowfield", "Ingrid Solheim-Baird", "2025-10-19"),
+    ("syndicated/coastline-daily-battery-ferries.html",
+     "Battery ferries to take over Kelmouth estuary crossing next spring", "Morag Linton", "2026-03-05"),
+])
+def test_metadata_of_every_sample_page(relpath, title, author, date):
+    doc = extract(page_doc(relpath))
+    assert doc.status == PENDING
+    assert (doc.meta["title"], doc.meta["author"], doc.meta["date"]) == (title, author, date)
+    assert doc.meta["url"].startswith("https://")
+    if "lakeland" not in relpath:  # see test_table_layout_page_keeps_its_paragraphs
+        assert len(doc.content.split("\n\n")) >= 4
+
+
+@pytest.mark.xfail(strict=True, reason="a table-based page layout comes out of trafilatura as one line "
+                                       "(include_tables=True): paragraphs and boilerplate run together")
+def test_table_layout_page_keeps_its_paragraphs():
+    doc = extract(page_doc("news/lakeland-observer-snowfield.html"))
+    paragraphs = doc.content.split("\n\n")
+    assert any(p.startswith("For more than a century, a patch of snow") for p in paragraphs)
+
+
+def test_url_from_the_input_is_kept_when_the_page_has_none():
+    html = ("<html><body><article><p>" + "The lifeboat crew was called out twice on Sunday. " * 8
+            + "</p></article></body></html>")
+    doc = extract(html_doc(html, url="https://feed.example/lifeboat"))
+    assert doc.status == PENDING
+    assert doc.meta["url"] == "https://feed.example/lifeboat"
+
+
+@pytest.mark.parametrize("html", [
+    "<html><head><title>Photo</title></head><body><img src='harbour.jpg'><hr><br></body></html>",
+    "<html><body></body></html>",
+    "<html><body><script>var x = 1;</script><style>p{}</style></body></html>",
+    "   ",
+])
+def test_page_without_main_text_is_empty_with_a_reason(html):
+    doc = extract(html_doc(html))
+    assert doc.status == EMPTY
+    assert doc.reason == "no main text found in the HTML"
+    assert doc.content == "" and doc.kind == TEXT
+
+
+def test_text_passes_through_untouched():
+    doc = Document(id="t", source="t.txt", kind=TEXT, content="Home | News\n\n  Body text.  \n")
+    assert extract(doc) == doc
+
+
+def test_finished_documents_pass_through():
+    doc = Document(id="r", source="r.html", kind=TEXT, status=REJECTED, reason="binary content, not text")
+    assert extract(doc) == doc
+
+
+def test_deeply_nested_html_is_rejected():
+    html = "<html><body>" + "<div>" * 6000 + "<p>deep</p>" + "</div>" * 6000 + "</body></html>"
+    doc = extract(html_doc(html))
+    assert doc.status == REJECTED and "nested deeper than 5000 levels" in doc.reason
+
+
+def test_nesting_limit_is_configurable():
+    html = "<html><body>" + "<section>" * 30 + "<p>" + "Text inside many sections. " * 10 + "</p>" + "</section>" * 30
+    assert extract(html_doc(html), max_nesting=20).status == REJECTED
+    assert extract(html_doc(html), max_nesting=100).status == PENDING
+
+
+def test_many_siblings_are_not_mistaken_for_depth():
+    # Unclosed <p> and <li> (legal HTML) and void elements must not add up to "depth".
+    body = "<ul>" + "<li>item" * 300 + "</ul>" + "<p>Paragraph<br><img src=x>" * 300
+    doc = extract(html_doc(f"<html><body>{body}</body></html>"))
+    assert doc.status != REJECTED or "nested" not in doc.reason
+
+
+def test_oversized_html_is_rejected():
+    doc = extract(html_doc("<html><body><p>" + "x" * 2000 + "</p></body></html>"), max_html_chars=1000)
+    assert doc.status == REJECTED and "too large" in doc.reason
+
+
+def test_jsonl_html_record_is_extracted():
+    (feed,) = [d for d in read_file(RAW / "feeds" / "sample.jsonl", RAW) if d.kind == HTML]
+    doc = extract(feed)
+    assert doc.status == PENDING
+    assert doc.content.count("\n\n") >= 3
+    assert "A dredger arrived at Porthallow on Monday" in doc.content
+    assert "Porthallow Post ©" not in doc.content
+    assert doc.meta["title"] == "Dredging begins to reopen Porthallow harbour mouth"

@@ -2,8 +2,8 @@
 
 Order of evidence: a byte-order mark, then strict UTF-8 (by far the most
 common, and a strict decode almost never succeeds by accident on legacy
-bytes), then a charset declared in an HTML <meta> or HTTP header, then a
-statistical guess. Binary data is refused rather than turned into noise.
+bytes), then a charset declared in an HTML <meta> or HTTP header, then
+UTF-8 with a few broken bytes replaced, then a statistical guess. Binary data is refused rather than turned into noise.
 """
 from __future__ import annotations
 
@@ -56,6 +56,16 @@ def _known(name: str) -> str | None:
         return None
 
 
+def _mostly_utf8(data: bytes, per_mille: float = 2.0) -> bool:
+    """UTF-8 with a few broken bytes (a bad splice, a truncated character).
+
+    Text in a legacy encoding has a broken sequence at every non-ASCII
+    letter, far more than one per thousand bytes.
+    """
+    broken = data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+    return broken <= max(len(data) * per_mille / 1000, 2)
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Return (text, encoding used). Raise DecodeError for binary or hopeless input."""
     for bom, enc in _BOMS:
@@ -75,8 +85,12 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared
         except (UnicodeDecodeError, LookupError):
             pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace"), "utf-8"
     best = from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
+        if _mostly_utf8(data, per_mille=10):
+            return data.decode("utf-8", errors="replace"), "utf-8"
         raise DecodeError("undecodable bytes: no text encoding fits")
     try:
         return data.decode(best.encoding), best.encoding

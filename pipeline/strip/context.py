@@ -1,4 +1,10 @@
-"""Rules that need to see more than one line at a time."""
+"""Rules that need to see more than one line at a time.
+
+Each function takes the unit texts and the reasons found so far, and fills
+in reasons for units no rule has claimed yet. ``norms`` and ``counts`` (the
+lower-cased, space-collapsed texts and their word counts) may be passed in
+when the caller already has them.
+"""
 from __future__ import annotations
 
 import re
@@ -8,19 +14,25 @@ from .lines import WORD, ends_sentence
 _SPACE = re.compile(r"\s+")
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
-def truncated_teasers(texts: list[str], reasons: list[str | None], lookahead: int = 3) -> None:
+def _prepared(texts, norms, counts):
+    norms = norms if norms is not None else [norm(t) for t in texts]
+    counts = counts if counts is not None else [len(WORD.findall(t)) for t in texts]
+    return norms, counts
+
+
+def truncated_teasers(texts, reasons, lookahead: int = 3, norms=None, counts=None) -> None:
     """A line that is the cut-off start of a line just after it is a teaser.
 
     Listings and some feeds print the first words of a paragraph and then the
     paragraph itself; the article needs it once, in full.
     """
-    norms = [_norm(t) for t in texts]
+    norms, counts = _prepared(texts, norms, counts)
     for i, a in enumerate(norms):
-        if reasons[i] is not None or len(WORD.findall(a)) < 5:
+        if reasons[i] is not None or counts[i] < 5:
             continue
         stem = a.rstrip(" .…").rstrip()
         for j in range(i + 1, min(len(norms), i + 1 + lookahead)):
@@ -30,51 +42,51 @@ def truncated_teasers(texts: list[str], reasons: list[str | None], lookahead: in
                 break
 
 
-def repeated_fragments(texts: list[str], reasons: list[str | None]) -> None:
+def repeated_fragments(texts, reasons, norms=None, counts=None) -> None:
     """A short line that only repeats the end of the line before it."""
+    norms, counts = _prepared(texts, norms, counts)
     for i in range(1, len(texts)):
-        if reasons[i] is not None:
+        if reasons[i] is not None or counts[i] > 4 or counts[i] == 0:
             continue
-        cur = _norm(texts[i]).rstrip(".")
-        prev = _norm(texts[i - 1]).rstrip(".")
-        if cur and len(cur) < len(prev) and len(WORD.findall(cur)) <= 4 and prev.endswith(cur):
+        cur = norms[i].rstrip(".")
+        prev = norms[i - 1].rstrip(".")
+        if cur and len(cur) < len(prev) and prev.endswith(cur):
             reasons[i] = "repeated_fragment"
 
 
-def repeated_lines(texts: list[str], reasons: list[str | None], min_words: int = 6,
-                   reach: int = 3) -> None:
+def repeated_lines(texts, reasons, min_words: int = 6, reach: int = 3, norms=None, counts=None) -> None:
     """A longer line printed again right after itself: keep the first copy.
 
     Only near repeats count; interviews and recipes legitimately repeat a
     line far apart.
     """
-    norms = [_norm(t) for t in texts]
+    norms, counts = _prepared(texts, norms, counts)
     for i, key in enumerate(norms):
-        if reasons[i] is not None or len(WORD.findall(key)) < min_words:
+        if reasons[i] is not None or counts[i] < min_words:
             continue
         if key in norms[max(0, i - reach):i]:
             reasons[i] = "repeated_line"
 
 
-def spam_neighbours(texts: list[str], reasons: list[str | None], reach: int = 4) -> None:
+def spam_neighbours(texts, reasons, reach: int = 4, counts=None) -> None:
     """Short unpunctuated lines sharing a brand token with nearby spam lines."""
     spam = [i for i, r in enumerate(reasons) if r == "spam_footer"]
     if not spam:
         return
+    spam_tokens = {j: {w.lower() for w in WORD.findall(texts[j])} for j in spam}
     for i, t in enumerate(texts):
         if reasons[i] is not None or ends_sentence(t):
             continue
         toks = {w.lower() for w in WORD.findall(t)}
         if not toks or len(toks) > 4:
             continue
-        for j in spam:
-            if abs(i - j) <= reach and toks & {w.lower() for w in WORD.findall(texts[j])}:
-                reasons[i] = "spam_footer"
-                break
+        if any(abs(i - j) <= reach and toks & spam_tokens[j] for j in spam):
+            reasons[i] = "spam_footer"
 
 
-def apply_all(texts: list[str], reasons: list[str | None]) -> None:
+def apply_all(texts, reasons, counts=None) -> None:
+    norms, counts = _prepared(texts, None, counts)
     spam_neighbours(texts, reasons)
-    truncated_teasers(texts, reasons)
-    repeated_fragments(texts, reasons)
-    repeated_lines(texts, reasons)
+    truncated_teasers(texts, reasons, norms=norms, counts=counts)
+    repeated_fragments(texts, reasons, norms=norms, counts=counts)
+    repeated_lines(texts, reasons, norms=norms, counts=counts)

@@ -16,12 +16,16 @@ from collections import Counter
 import numpy as np
 
 from .lines import WORD, Line, ends_sentence
-from .stopwords import STOPWORDS, ZH_FUNCTION_CHARS
+from .stopwords import LANGS, WORD_LANGS, ZH_FUNCTION_CHARS
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
 _GLUE = re.compile(r"[a-zäöüéèàç][A-ZÄÖÜ]")
 _URLISH = re.compile(r"https?://|www\.|\.(com|org|net|html?)\b", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_SEPARATOR = re.compile(r"[|»›·]")
+_QUOTE = re.compile("[\"“”«»„]")
 _SENT = re.compile(r"[.!?。！？]\s+\S")
 _KEYWORDS = frozenset(
     """share subscribe subscription login log sign cookie cookies newsletter comment comments
@@ -59,13 +63,11 @@ def stop_ratio(text: str, tokens: list[str]) -> float:
         return min(1.0, 2.5 * sum(1 for c in cjk if c in ZH_FUNCTION_CHARS) / len(cjk))
     if not tokens:
         return 0.0
-    low = [t.lower() for t in tokens]
-    best = 0
-    for words in STOPWORDS.values():
-        hits = sum(1 for t in low if t in words)
-        if hits > best:
-            best = hits
-    return best / len(low)
+    hits = [0] * len(LANGS)
+    for t in tokens:
+        for i in WORD_LANGS.get(t.lower(), ()):
+            hits[i] += 1
+    return max(hits) / len(tokens)
 
 
 def unit_text(lines: list[Line], group: list[int]) -> str:
@@ -80,8 +82,8 @@ def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,
     cjk = len(_CJK.findall(text))
     # A CJK sentence is one \w+ run; count its characters as words instead.
     words = n + cjk // 2
-    letters = sum(1 for c in text if c.isalpha())
-    digits = sum(1 for c in text if c.isdigit())
+    letters = len(_LETTER.findall(text))
+    digits = len(_DIGIT.findall(text))
     terminal = ends_sentence(text)
     upper = sum(1 for t in tokens if len(t) > 1 and t.isupper())
     title = sum(1 for t in tokens if t[:1].isupper())
@@ -98,7 +100,7 @@ def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,
         upper / n if n else 0.0,
         title / n if n else 0.0,
         min(1.0, text.count(",") / max(1, n) * 5),
-        1.0 if any(c in text for c in "|»›·") else 0.0,
+        1.0 if _SEPARATOR.search(text) else 0.0,
         1.0 if _URLISH.search(text) else 0.0,
         1.0 if rule_hit else 0.0,
         1.0 if _GLUE.search(text) else 0.0,
@@ -111,7 +113,7 @@ def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,
         1.0 if repeated else 0.0,
         min(3, sum(1 for t in tokens if t.lower() in _KEYWORDS)) / 3,
         1.0 if text[:1].islower() else 0.0,
-        1.0 if any(c in text for c in "\"“”«»„") else 0.0,
+        1.0 if _QUOTE.search(text) else 0.0,
         prose,
         min(12.0, letters / max(1, n)) / 12,
         1.0 if ("@" in text or "#" in text) else 0.0,

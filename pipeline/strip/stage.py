@@ -39,8 +39,9 @@ class StripConfig:
 def rule_reasons(lines: list[Line], groups: list[list[int]], rules=RULES) -> list[str | None]:
     """What the rules say about each group of lines (None: no rule fired)."""
     texts = [unit_text(lines, g) for g in groups]
-    reasons = [first_rule(t, len(WORD.findall(t)), rules) for t in texts]
-    context.apply_all(texts, reasons)
+    counts = [len(WORD.findall(t)) for t in texts]
+    reasons = [first_rule(t, n, rules) for t, n in zip(texts, counts)]
+    context.apply_all(texts, reasons, counts)
     return reasons
 
 

@@ -57,3 +57,10 @@ STOPWORDS: dict[str, frozenset[str]] = {
 ZH_FUNCTION_CHARS = frozenset("的了是在和有也不就都而及与着或个这那之其被把从对为以于但我你他她它们")
 
 ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+# Word -> indices of the languages whose list holds it, for a one-pass count.
+LANGS = tuple(STOPWORDS)
+WORD_LANGS: dict[str, tuple[int, ...]] = {}
+for _i, _lang in enumerate(LANGS):
+    for _w in STOPWORDS[_lang]:
+        WORD_LANGS[_w] = WORD_LANGS.get(_w, ()) + (_i,)

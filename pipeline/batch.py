@@ -52,13 +52,14 @@ def default_state_dir(clean_dir: Path) -> Path:
 def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> list[Input]:
     """Every raw file, with its content hash and whether it is new, changed or known.
 
-    Within one run, a second file with the bytes of an earlier one is known:
-    it is a copy, processed once.
+    Inputs are in the order of their names, whatever order the file system
+    lists them in. Within one run, a second file with the bytes of an earlier
+    one is known: it is a copy, processed once.
     """
     raw_dir = Path(raw_dir)
     inputs, keys = [], set()
-    for path in discover(raw_dir):
-        source = relative_source(path, raw_dir)
+    found = sorted((relative_source(path, raw_dir), path) for path in discover(raw_dir))
+    for source, path in found:
         problem = path_problem(path, raw_dir, config)
         size = 0
         if problem:

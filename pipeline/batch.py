@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import manifest
+from . import exitcodes, manifest
 from .atomic import remove_stale_temps
 from .config import PipelineConfig
-from .document import DUPLICATE, Document, content_id
+from .dedup.config import SettingsMismatch
+from .document import DUPLICATE, REJECTED, Document, content_id
 from .ledger import KNOWN, Input, Ledger, file_hash
-from .lock import hold
+from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
 from .settings import as_dict
@@ -37,7 +38,7 @@ from .write import AUDIT_DIR, write_document
 STATE_DIR = ".state"
 LEDGER = "inputs.json"
 INDEX = "index.sqlite"
-STATE_LOCK = "lock"
+STATE_LOCK = LOCK_NAME
 CLEAN_LOCK = ".lock"
 # Test hook: kill the run with SIGKILL at a named step ("document:3",
 # "manifest", "ledger", "report"), to prove a killed run loses nothing.
@@ -101,10 +102,13 @@ def run(
     with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait):
         started = time.perf_counter()
         try:
+            report.save(state_dir)  # "running": a killed run stays listed
             _run_locked(raw_dir, clean_dir, state_dir, config, report, on_document)
             report.outcome = "completed"
+            report.exit_code = exitcodes.SOME_REJECTED if report.documents.get(REJECTED) else exitcodes.OK
         except BaseException as exc:
             report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            report.exit_code = exitcodes.CONFIG_ERROR if isinstance(exc, SettingsMismatch) else exitcodes.FAILED
             raise
         finally:
             report.seconds = time.perf_counter() - started

@@ -17,6 +17,7 @@ from .atomic import atomic_write_text
 from .document import DUPLICATE, EMPTY, KEPT, REJECTED, Document
 
 RUNS_DIR = "runs"
+MAX_LISTED = 1000  # file names listed in a report; the counts are always complete
 STATUSES = (KEPT, DUPLICATE, REJECTED, EMPTY)
 
 
@@ -50,6 +51,7 @@ class RunReport:
     seconds: float = 0.0
     config: dict = field(default_factory=dict)
     exit_code: int | None = None
+    path: Path | None = None  # where save() wrote it
 
     def count(self, doc: Document) -> None:
         self.documents[doc.status] += 1
@@ -80,8 +82,8 @@ class RunReport:
                 "changed": len(self.inputs_changed),
                 "unchanged": self.inputs_known,
                 "bytes": self.input_bytes,
-                "new_files": self.inputs_new,
-                "changed_files": self.inputs_changed,
+                "new_files": self.inputs_new[:MAX_LISTED],
+                "changed_files": self.inputs_changed[:MAX_LISTED],
             },
             "documents": {"total": total, **{s: self.documents.get(s, 0) for s in STATUSES},
                           "already_recorded": self.already_recorded},
@@ -95,17 +97,23 @@ class RunReport:
         }
 
     def save(self, state_dir: Path) -> Path:
-        """Write the report to ``<state>/runs/<start time>.json``; return its path."""
-        folder = Path(state_dir) / RUNS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        base = self.started.strftime("%Y%m%dT%H%M%SZ")
-        path = folder / f"{base}.json"
-        number = 1
-        while path.exists():  # two runs in the same second
-            path = folder / f"{base}-{number}.json"
-            number += 1
-        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return path
+        """Write the report to ``<state>/runs/<start time>.json``; return its path.
+
+        A run saves its report when it starts (outcome "running") and again
+        when it ends, so a run that was killed is still listed.
+        """
+        if self.path is None:
+            folder = Path(state_dir) / RUNS_DIR
+            folder.mkdir(parents=True, exist_ok=True)
+            base = self.started.strftime("%Y%m%dT%H%M%SZ")
+            path = folder / f"{base}.json"
+            number = 1
+            while path.exists():  # two runs in the same second
+                path = folder / f"{base}-{number}.json"
+                number += 1
+            self.path = path
+        atomic_write_text(self.path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return self.path
 
 
 def reason_kind(reason: str) -> str:
@@ -121,7 +129,22 @@ def reason_kind(reason: str) -> str:
 
 
 def load_reports(state_dir: Path, last: int = 10) -> list[dict]:
-    """The most recent run reports, oldest first."""
+    """The most recent run reports, oldest first.
+
+    A report still saying "running" while no run holds the lock belongs to a
+    run that was killed: it is shown as "interrupted".
+    """
+    from .lock import LOCK_NAME, holder
+
+    reports = _read_reports(state_dir, last)
+    active = holder(Path(state_dir) / LOCK_NAME) is not None
+    for i, data in enumerate(reports):
+        if data.get("outcome") == "running" and not (active and i == len(reports) - 1):
+            data["outcome"] = "interrupted"
+    return reports
+
+
+def _read_reports(state_dir: Path, last: int) -> list[dict]:
     folder = Path(state_dir) / RUNS_DIR
     if not folder.is_dir():
         return []

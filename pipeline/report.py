@@ -1,7 +1,7 @@
 """What a run did: counts, reasons, timings and the configuration it ran with.
 
 Every run (not a dry run) saves one JSON report in ``<state>/runs/``, named
-by its start time, so ``pipeline status`` and any monitoring can read the
+by its start time (``20260310T081244.123456Z.json``), so ``pipeline status`` and any monitoring can read the
 history. ``summary`` turns a report into a few lines for a terminal.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .atomic import atomic_write_text
@@ -105,12 +105,10 @@ class RunReport:
         if self.path is None:
             folder = Path(state_dir) / RUNS_DIR
             folder.mkdir(parents=True, exist_ok=True)
-            base = self.started.strftime("%Y%m%dT%H%M%SZ")
-            path = folder / f"{base}.json"
-            number = 1
-            while path.exists():  # two runs in the same second
-                path = folder / f"{base}-{number}.json"
-                number += 1
+            moment = self.started
+            # Names sort in time order; microseconds keep quick runs apart.
+            while (path := folder / moment.strftime("%Y%m%dT%H%M%S.%fZ.json")).exists():
+                moment += timedelta(microseconds=1)
             self.path = path
         atomic_write_text(self.path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
         return self.path

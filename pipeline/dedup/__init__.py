@@ -1,0 +1,24 @@
+"""Near-duplicate detection: MinHash signatures, banded LSH, exact
+verification, star clustering and a persistent SQLite index.
+
+Each piece is a plain function so that an engine can run them separately
+(signatures per document, band keys grouped by a shuffle, verification per
+candidate pair, clustering per component); ``Dedup`` runs them all in one
+process.
+"""
+from .config import DedupConfig, SettingsMismatch
+from .lsh import band_keys, candidate_pairs, pairs_in_bucket
+from .minhash import from_datasketch, signature, signatures, to_datasketch
+from .shingles import normalise, shingle_set, shingles, tokens
+from .verify import Match, overlap, verify
+from .cluster import components, resolve
+
+__all__ = [
+    "DedupConfig", "SettingsMismatch", "band_keys", "candidate_pairs", "pairs_in_bucket",
+    "from_datasketch", "signature", "signatures", "to_datasketch", "normalise", "shingle_set",
+    "shingles", "tokens", "Match", "overlap", "verify", "components", "resolve",
+]
+from .index import DedupIndex
+from .stage import Dedup, sign
+
+__all__ += ["DedupIndex", "Dedup", "sign"]

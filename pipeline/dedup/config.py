@@ -1,0 +1,91 @@
+"""Settings of the dedup stage.
+
+Two groups of settings live here:
+
+* Settings that decide what a signature *is* (shingle kind and size, number
+  of permutations, bands x rows, seed, normalisation version). Signatures or
+  an index built with one set of these cannot be compared with another set,
+  so they are summarised in ``fingerprint`` and every stored artefact carries
+  it. Mixing fingerprints raises ``SettingsMismatch``.
+* Decision thresholds used when verifying a candidate pair. They can change
+  between runs without rebuilding anything.
+
+Bands and rows are given explicitly: ``num_perm`` must equal
+``bands * rows``. Choosing them from a threshold (as ``MinHashLSH`` does)
+may leave permutations unused and hides the real candidate threshold, which
+is about ``(1 / bands) ** (1 / rows)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .shingles import NORMALISATION_VERSION
+
+SHINGLE_KINDS = ("word", "char")
+# Version of the signature arithmetic (hash of shingles + datasketch
+# "affine32" permutations). Bump when it changes.
+SIGNATURE_VERSION = 1
+
+
+class SettingsMismatch(ValueError):
+    """Signatures or an index were built with different dedup settings."""
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    # Word 2-grams over normalised tokens: they survive word edits and OCR
+    # noise far better than 5-grams while staying fast to compute
+    # (bench/bench_dedup.py compares word 2/3/5-grams and char 5-grams).
+    shingle: str = "word"
+    shingle_size: int = 2
+    # 64 bands of 4 rows: a pair with Jaccard 0.4 becomes a candidate with
+    # probability 0.81, J 0.5 with 0.98; an unrelated pair at J 0.02 with
+    # 1e-5, which keeps candidate counts linear-ish at a million documents
+    # (3 rows would let unrelated pairs through 50 times more often).
+    num_perm: int = 256
+    bands: int = 64
+    rows: int = 4
+    seed: int = 1
+    # A candidate pair is a duplicate when either rule holds.
+    jaccard_threshold: float = 0.4
+    # Containment of the smaller shingle set in the larger one: catches
+    # truncated copies and copies with paragraphs added.
+    containment_threshold: float = 0.95
+    # Containment alone is not trusted for tiny texts: a few shared shingles
+    # (a byline, a stock phrase) would make a short note "contained".
+    min_containment_shingles: int = 20
+
+    def __post_init__(self) -> None:
+        if self.shingle not in SHINGLE_KINDS:
+            raise ValueError(f"shingle must be one of {SHINGLE_KINDS}, got {self.shingle!r}")
+        if self.shingle_size < 1:
+            raise ValueError("shingle_size must be at least 1")
+        if self.bands < 1 or self.rows < 1:
+            raise ValueError("bands and rows must be positive")
+        if self.num_perm != self.bands * self.rows:
+            raise ValueError(
+                f"num_perm ({self.num_perm}) must equal bands * rows "
+                f"({self.bands} * {self.rows} = {self.bands * self.rows})"
+            )
+        for name in ("jaccard_threshold", "containment_threshold"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name} must be in (0, 1], got {value}")
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything that changes signature values or band keys."""
+        return (
+            f"minhash-v{SIGNATURE_VERSION}:norm-v{NORMALISATION_VERSION}:"
+            f"{self.shingle}{self.shingle_size}:perm{self.num_perm}:"
+            f"b{self.bands}r{self.rows}:seed{self.seed}"
+        )
+
+    def check(self, fingerprint: str, what: str = "signatures") -> None:
+        """Refuse artefacts made with other settings."""
+        if fingerprint != self.fingerprint:
+            raise SettingsMismatch(
+                f"{what}: built with dedup settings {fingerprint!r}, "
+                f"but the current dedup settings are {self.fingerprint!r}; "
+                "rebuild it or run with the original settings"
+            )

@@ -1,0 +1,186 @@
+"""Persistent dedup index: one SQLite file, no server.
+
+What it holds, per document kept in earlier runs: its id, its cluster id,
+its size (distinct shingles, the tie-break of the kept choice), its LSH band
+keys and its sorted shingle hashes (what verification needs). Duplicates
+are recorded by id with their cluster and kept copy, so a document seen
+again is answered from the index instead of being compared with itself.
+
+* Settings: the file records the fingerprint of the settings it was built
+  with; opening it with other settings raises ``SettingsMismatch``.
+* Atomicity: a run writes everything in one transaction (``write``). A
+  process killed before the commit leaves the file exactly as it was:
+  SQLite rolls the journal back on the next open.
+* Stability: a kept document's cluster id is its own id and never changes;
+  later runs only add rows.
+
+Loading costs ``bands * 8`` bytes of memory per kept document (the band keys);
+shingle sets are read only for documents that are candidates.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .config import DedupConfig, SettingsMismatch
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kept (
+    row INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL UNIQUE,
+    cluster TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    band_keys BLOB NOT NULL,
+    shingles BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duplicates (
+    doc_id TEXT PRIMARY KEY,
+    cluster TEXT NOT NULL,
+    kept_id TEXT NOT NULL,
+    similarity REAL
+);
+"""
+
+
+class DedupIndex:
+    """Documents kept by earlier runs, for one set of dedup settings."""
+
+    def __init__(self, path: str | Path, config: DedupConfig) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly in ``write``.
+        self._db = sqlite3.connect(str(self.path), isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=DELETE")
+        with self._transaction():
+            for statement in _SCHEMA.strip().split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            if not found:
+                self._db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("fingerprint", config.fingerprint), ("schema", SCHEMA_VERSION)],
+                )
+            else:
+                config.check(found.get("fingerprint", "?"), what=f"the dedup index {self.path}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "DedupIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading ---------------------------------------------------------
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM kept").fetchone()[0]
+
+    def load_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, band_keys (n, bands), sizes)`` of every kept document."""
+        bands = self.config.bands
+        cur = self._db.execute("SELECT row, size, band_keys FROM kept ORDER BY row")
+        rows, sizes, blobs = [], [], []
+        for row, size, blob in cur:
+            rows.append(row)
+            sizes.append(size)
+            blobs.append(blob)
+        keys = np.frombuffer(b"".join(blobs), dtype="<u8").reshape(len(rows), bands)
+        return np.array(rows, dtype=np.int64), keys.astype(np.uint64), np.array(sizes, dtype=np.int64)
+
+    def shingle_sets(self, rows: Iterable[int]) -> dict[int, np.ndarray]:
+        out: dict[int, np.ndarray] = {}
+        wanted = sorted(set(int(r) for r in rows))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row, blob in self._db.execute(f"SELECT row, shingles FROM kept WHERE row IN ({marks})", chunk):
+                out[row] = np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+        return out
+
+    def ids_of(self, rows: Iterable[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        wanted = sorted(set(int(r) for r in rows))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._db.execute(f"SELECT row, doc_id FROM kept WHERE row IN ({marks})", chunk))
+        return out
+
+    def known(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, float | None]]:
+        """Ids already in the index: ``id -> (kept_id or None if kept, similarity)``."""
+        out: dict[str, tuple[str | None, float | None]] = {}
+        ids = list(dict.fromkeys(doc_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for (doc_id,) in self._db.execute(f"SELECT doc_id FROM kept WHERE doc_id IN ({marks})", chunk):
+                out[doc_id] = (None, None)
+            for doc_id, kept_id, sim in self._db.execute(
+                f"SELECT doc_id, kept_id, similarity FROM duplicates WHERE doc_id IN ({marks})", chunk
+            ):
+                out[doc_id] = (kept_id, sim)
+        return out
+
+    def cluster_of(self, doc_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT cluster FROM kept WHERE doc_id = ? UNION ALL SELECT cluster FROM duplicates WHERE doc_id = ?",
+            (doc_id, doc_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- writing ---------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator["_Writer"]:
+        """One transaction: everything added inside commits together or not at all."""
+        with self._transaction():
+            yield _Writer(self._db, self.config)
+
+
+class _Writer:
+    def __init__(self, db: sqlite3.Connection, config: DedupConfig) -> None:
+        self._db = db
+        self._config = config
+
+    def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray) -> None:
+        if len(band_keys) != self._config.bands:
+            raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.bands} bands")
+        self._db.execute(
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles) VALUES (?, ?, ?, ?, ?)",
+            (
+                doc_id,
+                doc_id,
+                int(size),
+                np.asarray(band_keys, dtype="<u8").tobytes(),
+                np.asarray(shingles, dtype="<u4").tobytes(),
+            ),
+        )
+
+    def add_duplicate(self, doc_id: str, kept_id: str, similarity: float | None) -> None:
+        cluster = self._db.execute(
+            "SELECT cluster FROM kept WHERE doc_id = ?", (kept_id,)
+        ).fetchone()
+        if cluster is None:
+            raise KeyError(f"kept document {kept_id!r} is not in the index")
+        self._db.execute(
+            "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?)",
+            (doc_id, cluster[0], kept_id, None if similarity is None else float(similarity)),
+        )

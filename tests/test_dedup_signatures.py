@@ -80,7 +80,8 @@ def test_empty_and_short_texts():
 def test_non_ascii_texts_use_the_same_tokens():
     text = "Straße in Zürich: \u00abTarif\u00bb — 5 % höher; naïve café"
     flat, _ = shingle_batch([text], "word", 1)
-    assert len(flat) == len(tokens(text)) == 10
+    assert tokens(text) == ["strasse", "in", "z\u00fcrich", "tarif", "5", "h\u00f6her", "na\u00efve", "caf\u00e9"]
+    assert len(flat) == 8
     # Same tokens inside an ASCII text hash the same (the fast path).
     assert shingles("naive strasse", "word", 1)[0] == shingles("Naïve", "word", 1)[0] or True
     assert shingles("cafe 5", "word", 2)[0] == shingles("«CAFE» — 5", "word", 2)[0]

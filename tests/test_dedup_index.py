@@ -1,0 +1,120 @@
+"""The persistent dedup index: incremental runs, settings, atomicity."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from dedup_fixtures import ARTICLES, FLOOD, HARBOUR, MUSEUM, TRAINS, syndicated
+
+from pipeline.document import DUPLICATE, KEPT, Document
+from pipeline.dedup import Dedup, DedupConfig, DedupIndex, SettingsMismatch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def doc(doc_id: str, text: str) -> Document:
+    return Document(id=doc_id, source=f"{doc_id}.txt", content=text)
+
+
+def by_id(docs) -> dict[str, Document]:
+    return {d.id: d for d in docs}
+
+
+def test_second_run_finds_duplicate_of_first_run_document(tmp_path):
+    path = tmp_path / "index.sqlite"
+    first = by_id(Dedup(DedupConfig(), index_path=path)([doc("h", HARBOUR), doc("f", FLOOD)]))
+    assert first["h"].status == KEPT
+    # The later copy is longer, yet the document kept earlier stays kept.
+    longer = HARBOUR + "\nThe port will publish the full plans on its website next week."
+    second = by_id(Dedup(DedupConfig(), index_path=path)([doc("h2", longer), doc("t", TRAINS)]))
+    assert second["h2"].status == DUPLICATE and second["h2"].duplicate_of == "h"
+    assert second["t"].status == KEPT
+    with DedupIndex(path, DedupConfig()) as index:
+        assert len(index) == 3
+        assert index.cluster_of("h2") == index.cluster_of("h") == "h"
+
+
+def test_rerun_of_the_same_documents_gives_the_same_answers(tmp_path):
+    path = tmp_path / "index.sqlite"
+    docs = [doc("m", MUSEUM), doc("m-copy", syndicated(MUSEUM, keep=1.0)), doc("f", FLOOD)]
+    first = list(Dedup(index_path=path)(docs))
+    again = list(Dedup(index_path=path)(docs))
+    assert [(d.status, d.duplicate_of) for d in again] == [(d.status, d.duplicate_of) for d in first]
+    with DedupIndex(path, DedupConfig()) as index:
+        assert len(index) == 2
+
+
+def test_cluster_ids_are_stable_across_runs(tmp_path):
+    path = tmp_path / "index.sqlite"
+    list(Dedup(index_path=path)([doc("t", TRAINS)]))
+    list(Dedup(index_path=path)([doc("t-a", syndicated(TRAINS, keep=0.8))]))
+    list(Dedup(index_path=path)([doc("t-b", syndicated(TRAINS, keep=1.0)), doc("h", HARBOUR)]))
+    with DedupIndex(path, DedupConfig()) as index:
+        assert {index.cluster_of(i) for i in ("t", "t-a", "t-b")} == {"t"}
+        assert index.cluster_of("h") == "h"
+
+
+def test_other_settings_are_refused(tmp_path):
+    path = tmp_path / "index.sqlite"
+    list(Dedup(index_path=path)([doc("h", HARBOUR)]))
+    for other in (DedupConfig(seed=2), DedupConfig(shingle_size=3), DedupConfig(num_perm=128, bands=32, rows=4)):
+        with pytest.raises(SettingsMismatch, match="dedup settings"):
+            Dedup(other, index_path=path)
+    # Thresholds are not part of the fingerprint: they may change between runs.
+    Dedup(DedupConfig(jaccard_threshold=0.6), index_path=path)
+    index = DedupIndex(path, DedupConfig())
+    with pytest.raises(SettingsMismatch):
+        Dedup(DedupConfig(seed=5), index=index)
+    index.close()
+
+
+_KILLED_RUN = """
+import os, signal, sys
+sys.path.insert(0, {repo!r})
+sys.path.insert(0, {tests!r})
+from dedup_fixtures import ARTICLES
+from pipeline.document import Document
+from pipeline.dedup import Dedup, DedupConfig, DedupIndex
+from pipeline.dedup import index as index_module
+
+real_add = index_module._Writer.add_kept
+count = 0
+def add_then_die(self, *args, **kwargs):
+    global count
+    real_add(self, *args, **kwargs)
+    count += 1
+    if count == 2:  # rows written, transaction not committed
+        os.kill(os.getpid(), signal.SIGKILL)
+index_module._Writer.add_kept = add_then_die
+docs = [Document(id=f"new{{i}}", source="x", content=t + " Extra closing line.") for i, t in enumerate(ARTICLES)]
+list(Dedup(DedupConfig(), index_path={path!r})(docs))
+"""
+
+
+def test_run_killed_before_commit_leaves_index_unchanged(tmp_path):
+    path = tmp_path / "index.sqlite"
+    list(Dedup(index_path=path)([doc("h", HARBOUR), doc("f", FLOOD)]))
+    before = path.read_bytes()
+    script = _KILLED_RUN.format(repo=str(REPO), tests=str(REPO / "tests"), path=str(path))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    # The next open rolls back the journal: as if the run never happened.
+    with DedupIndex(path, DedupConfig()) as index:
+        assert len(index) == 2
+        assert index.cluster_of("new0") is None
+    assert path.read_bytes() == before
+    out = by_id(Dedup(index_path=path)([doc("h-again", HARBOUR + " Extra closing line."), doc("t", TRAINS)]))
+    assert out["h-again"].duplicate_of == "h" and out["t"].status == KEPT
+    assert path.read_bytes() != before
+
+
+def test_index_without_runs_is_empty(tmp_path):
+    with DedupIndex(tmp_path / "sub" / "index.sqlite", DedupConfig()) as index:
+        assert len(index) == 0
+        rows, keys, sizes = index.load_keys()
+        assert keys.shape == (0, 64)

@@ -75,5 +75,7 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
             found.append(lo[keep].astype(np.int64) * n + hi[keep])
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    codes = np.unique(np.concatenate(found))
+    codes = np.concatenate(found)
+    codes.sort()
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)

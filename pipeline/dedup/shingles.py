@@ -102,18 +102,16 @@ def _hash_tokens(buf: bytes, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndar
     idx = np.flatnonzero(word)
     if len(idx) == 0:
         return np.zeros(0, dtype=_U64), counts
-    starts = np.flatnonzero(begins)
-    # Position of each word byte inside its token.
-    first = np.zeros(len(arr), dtype=np.int64)
-    first[starts] = starts
-    np.maximum.accumulate(first, out=first)
-    pos = (idx - first[idx]).astype(_U64)
+    # Position of each word byte inside its token (word bytes of a token
+    # are contiguous in ``idx``).
+    at = np.flatnonzero(begins[idx])
+    token_len = np.diff(np.append(at, len(idx)))
+    pos = (np.arange(len(idx), dtype=np.int64) - np.repeat(at, token_len)).astype(_U64)
     weight = pos * _U64(0x9E3779B97F4A7C15) + _U64(0x632BE59BD9B4E019)
     weight |= _U64(1)
     terms = (arr[idx].astype(_U64) + _U64(1)) * weight
-    at = np.flatnonzero(begins[idx])
     sums = np.add.reduceat(terms, at)
-    lengths = np.diff(np.append(at, len(idx))).astype(_U64)
+    lengths = token_len.astype(_U64)
     return _fmix64(sums + lengths * _U64(0xD6E8FEB86659FD93)), counts
 
 
@@ -225,7 +223,10 @@ def unique_segments(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, 
     """Sort and deduplicate each document's shingles, staying in CSR form."""
     n = len(offsets) - 1
     owner = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
-    keyed = np.unique((owner << np.uint64(32)) | flat.astype(np.uint64))
+    keyed = (owner << np.uint64(32)) | flat.astype(np.uint64)
+    keyed.sort()
+    if len(keyed):
+        keyed = keyed[np.concatenate(([True], keyed[1:] != keyed[:-1]))]
     new_counts = np.bincount((keyed >> np.uint64(32)).astype(np.int64), minlength=n)
     new_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(new_counts, out=new_offsets[1:])

@@ -1,0 +1,283 @@
+"""Benchmark of the dedup stage: quality, signature speed, scale.
+
+    python bench/bench_dedup.py                      # quality + speed + 10k/100k
+    python bench/bench_dedup.py --scale 1000000      # add the 1M run
+    python bench/bench_dedup.py --only quality       # one part
+
+Parts:
+* quality: reuters_neardup_synth (exact ground truth): ARI, pairwise P/R/F1,
+  recall by edit type and by word-5-gram Jaccard to the source; the same for
+  other shingle settings (shingle kind/size comparison); the five seeds;
+  natural near-duplicate groups in reuters21578.
+* speed: signature throughput on reuters21578 (NORM + UNPROC texts), ours
+  against datasketch ``MinHash.bulk`` (and rensa if installed), in this run.
+* scale: the whole stage (with an index file) on generated short documents,
+  each size in its own process: wall time and peak RSS.
+
+Data is read from ../shared and never copied; without it the benchmark
+prints a message and exits 0. Results are also written to bench/out/.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import itertools
+import json
+import math
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SYNTH = SHARED / "data" / "reuters_neardup_synth" / "docs.jsonl"
+REUTERS = SHARED / "data" / "reuters21578" / "docs.jsonl"
+SEEDS = SHARED / "seeds"
+OUT = REPO / "bench" / "out"
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from pipeline.dedup import Dedup, DedupConfig  # noqa: E402
+from pipeline.dedup.minhash import signatures  # noqa: E402
+from pipeline.dedup.shingles import tokens  # noqa: E402
+from pipeline.document import Document  # noqa: E402
+
+# Settings compared with the default (each with its own Jaccard threshold).
+ALTERNATIVES = {
+    "word5 J0.3": dict(shingle_size=5, jaccard_threshold=0.3),
+    "word3 J0.35": dict(shingle_size=3, jaccard_threshold=0.35),
+    "char5 J0.5": dict(shingle="char", shingle_size=5, jaccard_threshold=0.5),
+    "word2 J0.4 b32r4": dict(num_perm=128, bands=32, rows=4),
+}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+# -- quality -------------------------------------------------------------
+def pair_counts(labels: list) -> int:
+    return sum(math.comb(c, 2) for c in collections.Counter(labels).values())
+
+
+def adjusted_rand(truth: list, pred: list) -> float:
+    both = pair_counts(list(zip(truth, pred)))
+    a, b, n = pair_counts(truth), pair_counts(pred), math.comb(len(truth), 2)
+    expected = a * b / n
+    return (both - expected) / ((a + b) / 2 - expected)
+
+
+def dedup_labels(texts: list[str], config: DedupConfig) -> tuple[list[str], float]:
+    docs = [Document(id=str(i), source="bench", content=t) for i, t in enumerate(texts)]
+    start = time.perf_counter()
+    out = list(Dedup(config)(docs))
+    return [d.duplicate_of or d.id for d in out], time.perf_counter() - start
+
+
+def score(rows: list[dict], pred: list[str]) -> dict:
+    truth = [r["cluster"] for r in rows]
+    both = pair_counts(list(zip(truth, pred)))
+    p_pairs, t_pairs = pair_counts(pred), pair_counts(truth)
+    precision, recall = both / max(p_pairs, 1), both / t_pairs
+    by_edit, by_j = collections.defaultdict(list), collections.defaultdict(list)
+    source_of = {r["cluster"]: i for i, r in enumerate(rows) if r["role"] == "source"}
+    for i, r in enumerate(rows):
+        if r["role"] != "variant":
+            continue
+        found = pred[i] == pred[source_of[r["cluster"]]]
+        for edit in r["edits"]:
+            by_edit[edit].append(found)
+        by_j[min(int(r["j_to_source"] * 5), 4) / 5].append(found)
+    return {
+        "ari": round(adjusted_rand(truth, pred), 4),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4),
+        "recall_by_edit": {k: round(float(np.mean(v)), 3) for k, v in sorted(by_edit.items())},
+        "recall_by_j5_to_source": {f"{k:.1f}-{k + 0.2:.1f}": round(float(np.mean(v)), 3) for k, v in sorted(by_j.items())},
+    }
+
+
+def quality() -> dict:
+    rows = read_jsonl(SYNTH)
+    texts = [r["text"] for r in rows]
+    results = {}
+    for name, overrides in [("default", {})] + list(ALTERNATIVES.items()):
+        pred, seconds = dedup_labels(texts, DedupConfig(**overrides))
+        results[name] = score(rows, pred) | {"seconds": round(seconds, 2)}
+        r = results[name]
+        print(f"  {name:18s} ARI {r['ari']:.4f}  P {r['precision']:.4f}  R {r['recall']:.4f}  F1 {r['f1']:.4f}")
+    print("  recall by edit (default):", results["default"]["recall_by_edit"])
+    print("  recall by word-5 J to source (default):", results["default"]["recall_by_j5_to_source"])
+    return results
+
+
+def seeds() -> dict:
+    files = sorted(SEEDS.glob("*.txt"))
+    docs = [Document(id=f.stem, source=f.name, content=f.read_text(encoding="utf-8")) for f in files]
+    kept = sum(d.status == "kept" for d in Dedup()(docs))
+    print(f"  seeds: {len(files)} articles -> {kept} kept")
+    return {"articles": len(files), "kept": kept}
+
+
+def reuters_texts() -> list[str]:
+    return [r["text"] for r in read_jsonl(REUTERS) if r.get("type") in ("NORM", "UNPROC")]
+
+
+def reuters_groups(texts: list[str]) -> dict:
+    pred, seconds = dedup_labels(texts, DedupConfig())
+    sizes = [c for c in collections.Counter(pred).values() if c > 1]
+    out = {"docs": len(texts), "groups": len(sizes), "docs_in_groups": sum(sizes),
+           "duplicates": sum(sizes) - len(sizes), "largest": max(sizes, default=0), "seconds": round(seconds, 2)}
+    print(f"  reuters21578: {out['groups']} near-duplicate groups, {out['docs_in_groups']} docs "
+          f"({out['duplicates']} marked duplicate), largest {out['largest']}")
+    return out
+
+
+# -- speed ---------------------------------------------------------------
+def speed(texts: list[str]) -> dict:
+    config = DedupConfig()
+    signatures(texts[:500], config)  # warm up
+    start = time.perf_counter()
+    signatures(texts, config)
+    ours = len(texts) / (time.perf_counter() - start)
+    out = {"docs": len(texts), "num_perm": config.num_perm, "ours_docs_per_s": round(ours)}
+    print(f"  ours: {ours:,.0f} docs/s ({config.num_perm} permutations, text -> signature)")
+    sample = texts[:3000]
+    start = time.perf_counter()
+    shingled = [[" ".join(p).encode() for p in zip(t, t[1:])] for t in (tokens(x) for x in sample)]
+    make = time.perf_counter() - start
+    from datasketch import MinHash
+
+    for perms in (128, config.num_perm):
+        start = time.perf_counter()
+        MinHash.bulk(shingled, num_perm=perms)
+        rate = len(sample) / (time.perf_counter() - start)
+        out[f"datasketch_bulk_{perms}_docs_per_s"] = round(rate)
+        print(f"  datasketch MinHash.bulk, {perms} permutations: {rate:,.0f} docs/s "
+              f"(shingles given; making them costs another {make / len(sample) * 1e6:.0f} us/doc)")
+    try:
+        import rensa
+    except ImportError:
+        print("  rensa not installed: skipped")
+        return out
+    as_str = [[s.decode() for s in doc] for doc in shingled]
+    start = time.perf_counter()
+    for doc in as_str:
+        m = rensa.RMinHash(num_perm=config.num_perm, seed=1)
+        m.update(doc)
+        m.digest()
+    rate = len(sample) / (time.perf_counter() - start)
+    out["rensa_docs_per_s"] = round(rate)
+    print(f"  rensa RMinHash, {config.num_perm} permutations: {rate:,.0f} docs/s (shingles given)")
+    return out
+
+
+# -- scale ---------------------------------------------------------------
+def generate(n: int, base: list[str], seed: int = 7) -> list[Document]:
+    """Short documents (40-100 words), a third of them edited copies of earlier ones.
+
+    An original is three fragments of three random newswire texts, so that
+    originals rarely overlap; a copy is truncated, has words replaced, is
+    wrapped in a byline/footer, or is upper-cased, with curly apostrophes.
+    """
+    rng = random.Random(seed)
+    words = [t.split() for t in base if len(t.split()) >= 30]
+    wrap = ["Read more at our partner site.", "(c) Wire Service. All rights reserved.", "UPDATE 1 -", "Share this story"]
+    docs: list[str] = []
+    for _ in range(n):
+        if docs and rng.random() < 0.33:
+            copy = docs[rng.randrange(len(docs))].split()
+            kind = rng.random()
+            if kind < 0.3:
+                copy = copy[: max(5, int(len(copy) * rng.uniform(0.6, 0.95)))]
+            elif kind < 0.6:
+                for _ in range(max(1, len(copy) // 25)):
+                    copy[rng.randrange(len(copy))] = rng.choice(rng.choice(words))
+            elif kind < 0.8:
+                copy = [rng.choice(wrap)] + copy + [rng.choice(wrap)]
+            text = " ".join(copy).replace("'", "\u2019")
+            docs.append(text.upper() if rng.random() < 0.1 else text)
+        else:
+            parts = []
+            for _ in range(3):
+                w = rng.choice(words)
+                size = rng.randint(13, 33)
+                start = rng.randrange(max(1, len(w) - size))
+                parts.extend(w[start : start + size])
+            docs.append(" ".join(parts))
+    return [Document(id=f"g{i}", source="gen", content=t) for i, t in enumerate(docs)]
+
+
+def scale_child(n: int, workers: int) -> None:
+    start = time.perf_counter()
+    docs = generate(n, reuters_texts())
+    made = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        out = Dedup(DedupConfig(), index_path=Path(tmp) / "index.sqlite", workers=workers)(docs)
+        counts = collections.Counter(d.status for d in out)
+        seconds = time.perf_counter() - start
+        index_mb = (Path(tmp) / "index.sqlite").stat().st_size / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    print(json.dumps({"docs": n, "workers": workers, "generate_s": round(made, 1), "dedup_s": round(seconds, 1),
+                      "peak_rss_gib": round(peak, 2), "worker_peak_rss_gib": round(children, 2),
+                      "kept": counts["kept"], "duplicate": counts["duplicate"], "index_mib": round(index_mb)}))
+
+
+def scale(sizes: list[int], workers: int) -> list[dict]:
+    results = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--scale-child", str(n), "--workers", str(workers)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"  {n:>9,} docs: failed\n{proc.stderr[-2000:]}")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(f"  {n:>9,} docs: dedup {r['dedup_s']:.1f} s (generation {r['generate_s']:.1f} s), peak RSS "
+              f"{r['peak_rss_gib']:.2f} GiB (workers {r['worker_peak_rss_gib']:.2f} GiB), "
+              f"{r['duplicate']:,} duplicates, index {r['index_mib']} MiB")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["quality", "speed", "scale"])
+    parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not (SYNTH.exists() and REUTERS.exists()):
+        print(f"benchmark data not found under {SHARED}: skipped")
+        return
+    if args.scale_child:
+        scale_child(args.scale_child, args.workers)
+        return
+    report: dict = {"config": DedupConfig().fingerprint}
+    if args.only in (None, "quality"):
+        print("quality (reuters_neardup_synth):")
+        report["quality"] = quality()
+        report["seeds"] = seeds()
+        report["reuters_groups"] = reuters_groups(reuters_texts())
+    if args.only in (None, "speed"):
+        print("signature speed (reuters21578 NORM+UNPROC, one core):")
+        report["speed"] = speed(reuters_texts())
+    if args.only in (None, "scale"):
+        print(f"whole stage on generated short documents ({args.workers} workers for signatures):")
+        report["scale"] = scale(args.scale, args.workers)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"dedup-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"written {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from dedup_fixtures import ARTICLES, FLOOD, HARBOUR, MUSEUM, TRAINS, on_site, syndicated
 
 from pipeline.document import DUPLICATE, EMPTY, KEPT, PENDING, Document
-from pipeline.dedup import Dedup, DedupConfig, resolve, shingle_set, verify
+from pipeline.dedup import Dedup, DedupConfig, overlap, resolve, shingle_set, verify
 from pipeline.dedup import stage as stage_module
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -126,3 +127,26 @@ def test_five_seed_articles_stay_five():
     assert len(files) == 5
     out = list(Dedup()(doc(f.stem, f.read_text(encoding="utf-8")) for f in files))
     assert [d.status for d in out] == [KEPT] * 5
+
+
+def test_signing_in_worker_processes_gives_the_same_result(monkeypatch):
+    monkeypatch.setattr(stage_module, "_CHUNK", 4)
+    texts = [t[: 40 * (i % 7 + 1)] for i in range(10) for t in ARTICLES]
+    config = DedupConfig()
+    one = stage_module.sign(texts, config)
+    two = stage_module.sign_parallel(texts, config, workers=2)
+    assert np.array_equal(one.keys, two.keys)
+    assert np.array_equal(one.shingles, two.shingles) and np.array_equal(one.offsets, two.offsets)
+
+
+sets = st.lists(st.integers(0, 60), max_size=40).map(lambda xs: np.unique(np.array(xs, dtype=np.uint32)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(sets, sets)
+def test_overlap_is_symmetric_and_bounded(a, b):
+    j, c = overlap(a, b)
+    assert (j, c) == overlap(b, a)
+    assert 0.0 <= j <= c <= 1.0
+    if len(a) and len(b):
+        assert j == pytest.approx(len(np.intersect1d(a, b)) / len(np.union1d(a, b)))

@@ -115,7 +115,15 @@ class Dedup:
         self.index = index
         self.workers = workers
 
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        yield from self.decide(docs)
+
+    def decide(self, docs: Iterable[Document]) -> list[Document]:
+        """The whole batch, decided, in input order."""
         docs = list(docs)
         out: list[Document] = list(docs)
         work = [i for i, d in enumerate(docs) if d.pending and d.text.strip()]
@@ -131,7 +139,7 @@ class Dedup:
             work = fresh
         if work:
             self._decide(docs, work, out)
-        return iter(out)
+        return out
 
     def _decide(self, docs: list[Document], work: list[int], out: list[Document]) -> None:
         config = self.config

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from .shingles import NORMALISATION_VERSION
 
 SHINGLE_KINDS = ("word", "char")
-# Version of the signature arithmetic (hash of shingles + datasketch
-# "affine32" permutations). Bump when it changes.
-SIGNATURE_VERSION = 1
+# Version of the signature arithmetic (hash of shingles, datasketch
+# "affine32" permutations, 32-bit band keys). Bump when it changes.
+SIGNATURE_VERSION = 2
 
 
 class SettingsMismatch(ValueError):

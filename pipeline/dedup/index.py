@@ -14,7 +14,7 @@ again is answered from the index instead of being compared with itself.
 * Stability: a kept document's cluster id is its own id and never changes;
   later runs only add rows.
 
-Loading costs ``bands * 8`` bytes of memory per kept document (the band keys);
+Loading costs ``bands * 4`` bytes of memory per kept document (the band keys);
 shingle sets are read only for documents that are candidates.
 """
 from __future__ import annotations
@@ -103,8 +103,8 @@ class DedupIndex:
             rows.append(row)
             sizes.append(size)
             blobs.append(blob)
-        keys = np.frombuffer(b"".join(blobs), dtype="<u8").reshape(len(rows), bands)
-        return np.array(rows, dtype=np.int64), keys.astype(np.uint64), np.array(sizes, dtype=np.int64)
+        keys = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(rows), bands)
+        return np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64)
 
     def shingle_sets(self, rows: Iterable[int]) -> dict[int, np.ndarray]:
         out: dict[int, np.ndarray] = {}
@@ -169,7 +169,7 @@ class _Writer:
                 doc_id,
                 doc_id,
                 int(size),
-                np.asarray(band_keys, dtype="<u8").tobytes(),
+                np.asarray(band_keys, dtype="<u4").tobytes(),
                 np.asarray(shingles, dtype="<u4").tobytes(),
             ),
         )

@@ -31,7 +31,7 @@ from .index import DedupIndex
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
 from .shingles import shingle_batch, unique_segments
-from .verify import verify
+from .verify import verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192
@@ -41,7 +41,7 @@ _CHUNK = 8192
 class Signed:
     """Band keys and shingle sets of a list of texts (CSR shingle sets)."""
 
-    keys: np.ndarray  # (n, bands) uint64
+    keys: np.ndarray  # (n, bands) uint32
     shingles: np.ndarray  # flat uint32, sorted and distinct per document
     offsets: np.ndarray  # int64, n + 1
 
@@ -64,7 +64,7 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
         flats.append(flat)
         counts.append(np.diff(offsets))
     if not keys:
-        return Signed(np.zeros((0, config.bands), np.uint64), np.zeros(0, np.uint32), np.zeros(1, np.int64))
+        return Signed(np.zeros((0, config.bands), np.uint32), np.zeros(0, np.uint32), np.zeros(1, np.int64))
     sizes = np.concatenate(counts)
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
@@ -80,13 +80,19 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int) -> Si
     if workers <= 1 or len(texts) < 4 * _CHUNK:
         return sign(texts, config)
     step = _CHUNK * 4
-    parts = [(list(texts[i : i + step]), config) for i in range(0, len(texts), step)]
+    keys = np.empty((len(texts), config.bands), dtype=np.uint32)
+    flats, sizes = [], []
+    parts = ((texts[i : i + step], config) for i in range(0, len(texts), step))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(_sign_part, parts))
-    sizes = np.concatenate([p.sizes for p in done])
+        # Parts come back in order; each is copied out and dropped at once.
+        for number, part in enumerate(pool.map(_sign_part, parts)):
+            keys[number * step : number * step + len(part.keys)] = part.keys
+            flats.append(part.shingles)
+            sizes.append(part.sizes)
+    sizes = np.concatenate(sizes)
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    return Signed(np.concatenate([p.keys for p in done]), np.concatenate([p.shingles for p in done]), offsets)
+    return Signed(keys, np.concatenate(flats), offsets)
 
 
 class Dedup:
@@ -124,8 +130,10 @@ class Dedup:
 
     def decide(self, docs: Iterable[Document]) -> list[Document]:
         """The whole batch, decided, in input order."""
+        # Decided documents replace their input in place, so the old records
+        # can be freed as the batch is answered.
         docs = list(docs)
-        out: list[Document] = list(docs)
+        out = docs
         work = [i for i, d in enumerate(docs) if d.pending and d.text.strip()]
         if self.index is not None and work:
             known = self.index.known([docs[i].id for i in work])
@@ -148,28 +156,31 @@ class Dedup:
             old_rows, old_keys, old_sizes = self.index.load_keys()
         else:
             old_rows = np.zeros(0, np.int64)
-            old_keys = np.zeros((0, config.bands), np.uint64)
+            old_keys = np.zeros((0, config.bands), np.uint32)
             old_sizes = np.zeros(0, np.int64)
         n_old, n_new = len(old_rows), len(work)
-        pairs = candidate_pairs(np.concatenate([old_keys, signed.keys]), min_right=n_old)
+        all_keys = np.concatenate([old_keys, signed.keys]) if n_old else signed.keys
+        pairs = candidate_pairs(all_keys, min_right=n_old)
+        del all_keys
         del old_keys
-        old_sets = {}
-        if n_old:
-            old_sets = self.index.shingle_sets(old_rows[pairs[pairs[:, 0] < n_old, 0]])
-
-        def set_of(k: int) -> np.ndarray:
-            return old_sets[int(old_rows[k])] if k < n_old else signed.set_of(k - n_old)
-
-        edges, scores = [], []
-        for a, b in pairs.tolist():
-            match = verify(set_of(a), set_of(b), config)
-            if match is not None:
-                edges.append((a, b))
-                scores.append(match.similarity)
+        # One CSR of shingle sets: this batch's, then the index's candidates.
+        flat, offsets = signed.shingles, signed.offsets
+        position = np.full(n_old + n_new, -1, dtype=np.int64)
+        position[n_old:] = np.arange(n_new)
+        if n_old and len(pairs):
+            needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
+            found = self.index.shingle_sets(old_rows[needed])
+            old_sets = [found[int(old_rows[k])] for k in needed]
+            flat = np.concatenate([flat] + old_sets)
+            extra = np.cumsum([len(x) for x in old_sets], dtype=np.int64) + offsets[-1]
+            offsets = np.concatenate([offsets, extra])
+            position[needed] = n_new + np.arange(len(needed))
+        accepted, similarity = verify_many(position[pairs], flat, offsets, config)
+        edges, scores = pairs[accepted], similarity[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
         fixed[:n_old] = True
-        keeper, score = resolve(n_old + n_new, np.array(edges, dtype=np.int64), scores, sizes, fixed)
+        keeper, score = resolve(n_old + n_new, edges, scores, sizes, fixed)
 
         old_ids = self.index.ids_of(old_rows[np.unique(keeper[n_old:][keeper[n_old:] < n_old])]) if n_old else {}
 

@@ -55,3 +55,52 @@ def verify(a: np.ndarray, b: np.ndarray, config: DedupConfig) -> Match | None:
     if containment >= config.containment_threshold and min(len(a), len(b)) >= config.min_containment_shingles:
         return Match(jaccard, containment, "containment")
     return None
+
+
+def _gather(flat: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Elements of the sets of ``docs`` (CSR), tagged with their position in ``docs``."""
+    starts, ends = offsets[docs], offsets[docs + 1]
+    lengths = ends - starts
+    owner = np.repeat(np.arange(len(docs), dtype=np.uint64), lengths)
+    first = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    values = flat[np.arange(len(owner), dtype=np.int64) + first]
+    return (owner << np.uint64(32)) | values.astype(np.uint64), lengths
+
+
+def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``overlap`` of many pairs of CSR sets at once: (jaccard, containment) arrays."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return np.zeros(0), np.zeros(0)
+    keys_a, len_a = _gather(flat, offsets, pairs[:, 0])
+    keys_b, len_b = _gather(flat, offsets, pairs[:, 1])
+    # Each set is distinct, so a key found on both sides is one common item.
+    both = np.concatenate([keys_a, keys_b])
+    both.sort()
+    same = both[1:][both[1:] == both[:-1]]
+    common = np.bincount((same >> np.uint64(32)).astype(np.int64), minlength=len(pairs)).astype(float)
+    union = len_a + len_b - common
+    smaller = np.minimum(len_a, len_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, common / union, 0.0)
+        containment = np.where(smaller > 0, common / smaller, 0.0)
+    return jaccard, containment
+
+
+def verify_many(
+    pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray, config: DedupConfig, chunk: int = 100_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """``verify`` for many pairs: (accepted mask, similarity) arrays."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    accepted = np.zeros(len(pairs), dtype=bool)
+    similarity = np.zeros(len(pairs))
+    sizes = np.diff(offsets)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        jaccard, containment = overlap_many(part, flat, offsets)
+        by_jaccard = jaccard >= config.jaccard_threshold
+        smaller = np.minimum(sizes[part[:, 0]], sizes[part[:, 1]])
+        by_containment = (containment >= config.containment_threshold) & (smaller >= config.min_containment_shingles)
+        accepted[start : start + chunk] = by_jaccard | by_containment
+        similarity[start : start + chunk] = np.where(by_jaccard, jaccard, containment)
+    return accepted, similarity

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import strip_data as sd  # noqa: E402
 from pipeline.document import HTML, TEXT, Document  # noqa: E402
 from pipeline.strip import Strip  # noqa: E402
+from pipeline.strip.model import ModelSet  # noqa: E402
 from pipeline.strip.score import corpus_score  # noqa: E402
 
 SPLITS = ("all", "tuning", "heldout")
@@ -129,13 +130,15 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the results here as JSON")
     ap.add_argument("--precision", action="store_true", help="trafilatura favor_precision=True")
     ap.add_argument("--fast", action="store_true", help="trafilatura fast=True")
+    ap.add_argument("--model", type=Path, help="strip model JSON (default: the shipped one)")
     args = ap.parse_args()
     if not sd.available():
         print(f"benchmark data not found under {sd.DATA}; skipping")
         return 0
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     options = dict(sd.EXTRACT_OPTIONS, favor_precision=args.precision, fast=args.fast)
-    strip = Strip()
+    model = ModelSet.from_dict(json.loads(args.model.read_text())) if args.model else None
+    strip = Strip(model=model)
     results = {
         ("scrapinghub_aeb", "html"): html_mode(sd.SH_HTML, strip, options),
         ("scrapinghub_aeb_text", "text"): text_mode(strip),

@@ -126,3 +126,45 @@ def label_units(unit_texts: list[str], gold_text: str, n: int = 4) -> list[float
             ok = tuple(tk) in set(shingles(gold_text, len(tk)))
         labels.append(1.0 if ok else 0.0)
     return labels
+
+
+def _renderer():
+    """The benchmark's own page-to-text renderer (../shared/bench/render_text.py)."""
+    import importlib.util
+
+    path = SHARED / "bench" / "render_text.py"
+    spec = importlib.util.spec_from_file_location("render_text", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def shipped_style(page_id: str) -> str:
+    """The style the shared text dump of this page was rendered in."""
+    return "layout" if int(hashlib.sha1(page_id.encode()).hexdigest(), 16) % 2 else "blocks"
+
+
+def other_style_dumps() -> dict[str, str]:
+    """Every page rendered in the style its shared dump does *not* use.
+
+    Same pages, a different text layout: more training material for the
+    tuning split and unseen renderings for the held-out split. Needs
+    inscriptis; returns {} without it.
+    """
+    path = CACHE / "dumps-other-style.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        from inscriptis import get_text
+        render = _renderer()
+    except ImportError:
+        return {}
+    out = {}
+    for pid, html in html_pages(SH_HTML).items():
+        try:
+            out[pid] = render.blocks(html) if shipped_style(pid) == "layout" else get_text(html)
+        except Exception:  # noqa: BLE001 - a page the renderer cannot parse is left out
+            continue
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out), encoding="utf-8")
+    return out

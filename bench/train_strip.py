@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import strip_data as sd  # noqa: E402
 from pipeline.strip.features import FEATURE_NAMES, feature_matrix, second_stage, unit_text  # noqa: E402
 from pipeline.strip.lines import blocks, split_lines  # noqa: E402
-from pipeline.strip.model import LineModel, ModelSet, fit_logistic, profile_of  # noqa: E402
+from pipeline.strip.model import LineModel, ModelSet, fit_logistic, profile_of
+from pipeline.strip.trees import fit_trees  # noqa: E402
 from pipeline.strip.score import corpus_score  # noqa: E402
 from pipeline.strip.stage import assemble, rule_reasons  # noqa: E402
 
@@ -34,7 +35,13 @@ def training_docs(use_all: bool) -> list[tuple[str, str, str, str]]:
     """(page id, mode, text, gold) for the pages training may see."""
     gold = sd.load_gold(sd.SH_HTML)
     docs = []
-    for mode, texts in (("text", sd.text_dumps()), ("html", sd.extracted(sd.SH_HTML))):
+    sources = (
+        ("text", sd.text_dumps()),
+        ("text-other-style", sd.other_style_dumps()),
+        ("html", sd.extracted(sd.SH_HTML)),
+        ("html-precision", sd.extracted(sd.SH_HTML, dict(sd.EXTRACT_OPTIONS, favor_precision=True))),
+    )
+    for mode, texts in sources:
         for pid, text in sorted(texts.items()):
             if pid in gold and (use_all or not sd.is_heldout(pid)):
                 docs.append((pid, mode, text, gold[pid]["text"]))
@@ -59,7 +66,7 @@ def _weights(x: np.ndarray) -> np.ndarray:
     return w / w.sum() * len(w)
 
 
-def fit(rows: list[dict], l2: float, folds: int = 5) -> tuple:
+def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tuple:
     """Stage one, then stage two on out-of-fold stage-one scores."""
     def stack(idx, extra=None):
         xs, ys, ws = [], [], []
@@ -69,26 +76,42 @@ def fit(rows: list[dict], l2: float, folds: int = 5) -> tuple:
             xs.append(x[r["free"]]); ys.append(r["y"][r["free"]]); ws.append(_weights(r["x"])[r["free"]])
         return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
+    def learner(x, y, w):
+        return fit_trees(x, y, w) if kind == "trees" else fit_logistic(x, y, w, l2=l2)
+
     idx = [i for i, r in enumerate(rows) if r["free"].any()]
-    first = fit_logistic(*stack(idx), l2=l2)
+    first = learner(*stack(idx))
     oof = {}
     for f in range(folds):
-        train = [i for i in idx if i % folds != f]
-        m = fit_logistic(*stack(train), l2=l2)
+        train = [i for i in idx if rows[i]["fold"] != f]
+        m = learner(*stack(train))
         for i in idx:
-            if i % folds == f:
+            if rows[i]["fold"] == f:
                 oof[i] = m.predict(rows[i]["x"])
-    second = fit_logistic(*stack(idx, oof), l2=l2)
-    return first, second
+    second = learner(*stack(idx, oof))
+    # Out-of-fold final scores, for an honest threshold and estimate.
+    final_oof = {}
+    for f in range(folds):
+        train = [i for i in idx if rows[i]["fold"] != f]
+        m = learner(*stack(train, oof))
+        for i in idx:
+            if rows[i]["fold"] == f:
+                x = rows[i]["x"]
+                final_oof[i] = m.predict(np.hstack([x, second_stage(oof[i], np.expm1(x[:, 0]))]))
+    return first, second, final_oof
 
 
-def tune_threshold(model: LineModel, rows: list[dict]) -> tuple[float, float]:
-    scored = [(r, model.scores(r["x"], np.expm1(r["x"][:, 0]))) for r in rows if len(r["x"])]
+def tune_threshold(rows: list[dict], scores: dict) -> tuple[float, float]:
+    """The threshold with the best F1 over ``rows``, judged on out-of-fold ``scores``."""
     best = (-1.0, 0.5)
-    for t in np.arange(0.1, 0.81, 0.05):
+    for t in np.arange(0.1, 0.91, 0.05):
         pairs = []
-        for r, s in scored:
-            reasons = [reason if reason is not None or s[i] >= t else "m" for i, reason in enumerate(r["reasons"])]
+        for i, r in enumerate(rows):
+            s = scores.get(i)
+            if s is None:
+                reasons = r["reasons"]
+            else:
+                reasons = [x if x is not None or s[k] >= t else "m" for k, x in enumerate(r["reasons"])]
             pairs.append((r["gold"], assemble(r["lines"], r["groups"], reasons)[0]))
         f1 = corpus_score(pairs)["f1"]
         print(f"  threshold {t:.2f}: F1 {f1:.4f}")
@@ -100,7 +123,8 @@ def tune_threshold(model: LineModel, rows: list[dict]) -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--all", action="store_true", help="train on held-out pages too")
-    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--l2", type=float, default=1.0, help="ridge penalty of the logistic model")
+    ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
     if not sd.available():
@@ -108,21 +132,26 @@ def main() -> int:
         return 0
     docs = training_docs(args.all)
     print(f"training on {len(docs)} documents ({'all pages' if args.all else 'tuning split'})")
-    rows = [prepare(text, gold) for _, _, text, gold in docs]
+    rows = []
+    for pid, _, text, gold in docs:
+        row = prepare(text, gold)
+        # Folds go by page: renderings of one page never sit on both sides.
+        row["fold"] = int(pid[:8], 16) % 5
+        rows.append(row)
     profiles = {}
     for profile in ("dump", "extracted"):
         part = [r for r in rows if r["profile"] == profile]
-        first, second = fit(part, args.l2)
+        first, second, oof = fit(part, args.l2, args.kind)
         info = {
             "features": list(FEATURE_NAMES),
             "trained_on": "all pages" if args.all else "tuning split",
             "documents": len(part),
-            "l2": args.l2,
+            "kind": args.kind,
         }
         print(f"profile {profile}: {len(part)} documents")
-        threshold, f1 = tune_threshold(LineModel(first, second, 0.5, info), part)
-        profiles[profile] = LineModel(first, second, threshold, {**info, "tuning_f1": round(f1, 4)})
-        print(f"profile {profile}: threshold {threshold:.2f}, tuning F1 {f1:.4f}")
+        threshold, f1 = tune_threshold(part, oof)
+        profiles[profile] = LineModel(first, second, threshold, {**info, "cross_validated_f1": round(f1, 4)})
+        print(f"profile {profile}: threshold {threshold:.2f}, cross-validated F1 {f1:.4f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ModelSet(profiles).save(args.out)
     print(f"wrote {args.out}")

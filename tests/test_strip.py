@@ -104,6 +104,19 @@ def test_truncated_teaser_keeps_the_full_paragraph():
     assert reasons == ["truncated_teaser", None]
 
 
+def test_alt_text_next_to_its_credited_caption():
+    from pipeline.strip.context import caption_neighbours
+
+    texts = [
+        "Fishing boats return to the harbour at dawn",
+        "Fishing boats returned to the harbour at dawn on Monday Image: Jane Doe/REUTERS",
+        "The council met later that day.",
+    ]
+    reasons = [None, "photo_credit", None]
+    caption_neighbours(texts, reasons)
+    assert reasons == ["photo_caption", "photo_credit", None]
+
+
 def test_repeated_fragment():
     texts = ["The pier will reopen next year after a long renovation.", "renovation."]
     reasons = [None, None]

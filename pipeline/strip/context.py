@@ -84,9 +84,27 @@ def spam_neighbours(texts, reasons, reach: int = 4, counts=None) -> None:
             reasons[i] = "spam_footer"
 
 
+def caption_neighbours(texts, reasons, min_overlap: float = 0.4) -> None:
+    """Image alt text next to its credited caption: an unpunctuated line
+    sharing much of its wording with an adjacent photo credit or caption."""
+    for i, t in enumerate(texts):
+        if reasons[i] is not None or ends_sentence(t):
+            continue
+        toks = {w.lower() for w in WORD.findall(t)}
+        if len(toks) < 4:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(texts) and reasons[j] in ("photo_credit", "photo_caption"):
+                other = {w.lower() for w in WORD.findall(texts[j])}
+                if len(toks & other) / min(len(toks), len(other)) >= min_overlap:
+                    reasons[i] = "photo_caption"
+                    break
+
+
 def apply_all(texts, reasons, counts=None) -> None:
     norms, counts = _prepared(texts, None, counts)
     spam_neighbours(texts, reasons)
+    caption_neighbours(texts, reasons)
     truncated_teasers(texts, reasons, norms=norms, counts=counts)
     repeated_fragments(texts, reasons, norms=norms, counts=counts)
     repeated_lines(texts, reasons, norms=norms, counts=counts)

@@ -26,6 +26,13 @@ _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
 _SEPARATOR = re.compile(r"[|»›·]")
 _QUOTE = re.compile("[\"“”«»„]")
+# Headings that open a reader-comment section.
+_COMMENT_HEAD = re.compile(
+    r"^\[?\s*(\d+\s+)?(comments?|responses?|replies|reactions|thoughts|kommentare|commentaires|"
+    r"comentarios|комментарии|reader comments|discussion)\b(\s*\(\d+\))?\s*\]?"
+    r"(\s+(to|on)\b.*)?$|^(leave|post|add|write) a (reply|comment)\b|^join the (discussion|conversation)\b",
+    re.IGNORECASE,
+)
 _SENT = re.compile(r"[.!?。！？]\s+\S")
 _KEYWORDS = frozenset(
     """share subscribe subscription login log sign cookie cookies newsletter comment comments
@@ -51,7 +58,7 @@ CONTEXT_NAMES = (
     "prev_words", "prev_terminal", "prev_rule", "prev_stop",
     "next_words", "next_terminal", "next_rule", "next_stop",
     "prose_before", "prose_after", "inside_span", "dist_prose", "short_run",
-    "same_indent_prev", "same_indent_next", "rule_w3",
+    "same_indent_prev", "same_indent_next", "rule_w3", "after_comments",
 )
 FEATURE_NAMES = BASE_NAMES + CONTEXT_NAMES
 
@@ -209,8 +216,21 @@ def feature_matrix(lines: list[Line], groups: list[list[int]], rule_hits: list[b
         (indent == _shift(indent, 1, -1.0)).astype(float),
         (indent == _shift(indent, -1, -1.0)).astype(float),
         _window_mean(rule, 3),
+        _after_comment_head(texts, prose),
     ])
     return np.hstack([base, ctx])
+
+
+def _after_comment_head(texts: list[str], prose: np.ndarray) -> np.ndarray:
+    """1 for units after a comment-section heading that follows some prose."""
+    out = np.zeros(len(texts))
+    seen_prose = 0
+    for i, t in enumerate(texts):
+        if seen_prose >= 2 and len(t) < 120 and _COMMENT_HEAD.search(t):
+            out[i + 1:] = 1.0
+            break
+        seen_prose += int(prose[i])
+    return out
 
 
 def second_stage(prob: np.ndarray, words: np.ndarray) -> np.ndarray:

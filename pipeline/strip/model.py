@@ -1,4 +1,4 @@
-"""A two-stage logistic regression over line features, stored as JSON.
+"""A two-stage line scorer (logistic regression or boosted trees), stored as JSON.
 
 Stage one scores each unit from its own features and its neighbours'. Stage
 two sees the same features plus the stage-one scores around the unit, which
@@ -16,6 +16,7 @@ from importlib import resources
 import numpy as np
 
 from .features import second_stage
+from .trees import Trees
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Logistic:
 
     def to_dict(self) -> dict:
         return {
+            "kind": "logistic",
             "mean": [round(float(v), 6) for v in self.mean],
             "scale": [round(float(v), 6) for v in self.scale],
             "coef": [round(float(v), 6) for v in self.coef],
@@ -66,10 +68,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None,
     return Logistic(mean, scale, beta[:-1], float(beta[-1]))
 
 
+def scorer_from_dict(d: dict):
+    return Trees.from_dict(d) if d.get("kind") == "trees" else Logistic.from_dict(d)
+
+
 @dataclass(frozen=True)
 class LineModel:
-    first: Logistic
-    second: Logistic
+    first: Logistic | Trees
+    second: Logistic | Trees
     threshold: float
     info: dict
 
@@ -89,7 +95,7 @@ class LineModel:
 
     @classmethod
     def from_dict(cls, d: dict) -> "LineModel":
-        return cls(Logistic.from_dict(d["first"]), Logistic.from_dict(d["second"]),
+        return cls(scorer_from_dict(d["first"]), scorer_from_dict(d["second"]),
                    float(d["threshold"]), dict(d.get("info", {})))
 
     def save(self, path) -> None:

@@ -176,6 +176,14 @@ RULES: tuple = (
         r"^оставить комментарий",
         r"^(name|email|e-mail|website|comment)\s*\*?$",
     ), max_words=30),
+    Rule("comment_meta", (
+        r"^\d+\s+(second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b.{0,30}$",
+        r"^(rating|votes?|likes?|points?|score)\s*:?\s*[-+]?\d+(\s+(votes?|points?|likes?))?$",
+        r"^\[?\s*\d+\s+(comments?|responses?|replies)\s*\]?$",
+        r"^\(?view all\)?$",
+        r"^(reply|report|report abuse|flag|quote|upvote|downvote|like|likes|vote up|vote down)$",
+        r"^(in reply to|replying to|reply to)\b.{0,60}$",
+    ), max_words=12),
     Rule("captcha", (
         r"^" + _NUMWORD + r"\s*[-−–+×x*÷]\s*" + _NUMWORD + r"\s*=\s*(\d+|_+|\?)?\s*\.?$",
     ), max_words=6),

@@ -150,3 +150,19 @@ def test_overlap_is_symmetric_and_bounded(a, b):
     assert 0.0 <= j <= c <= 1.0
     if len(a) and len(b):
         assert j == pytest.approx(len(np.intersect1d(a, b)) / len(np.union1d(a, b)))
+
+
+def test_same_template_reports_with_other_figures_stay_apart():
+    week1 = ("Regional money supply rises in week. Narrow money supply rose 217 mln crowns to 32.80 billion "
+             "in the week ended February 25, the central bank said. Broad money rose 556 mln crowns to "
+             "75.19 billion and savings deposits rose 651 mln to 176.87 billion.")
+    week2 = ("Regional money supply rises in week. Narrow money supply rose 592 mln crowns to 33.36 billion "
+             "in the week ended March 4, the central bank said. Broad money rose 778 mln crowns to "
+             "75.95 billion and savings deposits rose 1.09 billion to 177.95 billion.")
+    out = run(doc("w1", week1), doc("w2", week2))
+    assert {d.status for d in out.values()} == {KEPT}
+    off = run(doc("w1", week1), doc("w2", week2), config=DedupConfig(numbers_threshold=0.0, jaccard_threshold=0.3))
+    assert pair_of(off)  # without the number check they would merge
+    # A copy keeps its figures and is still a duplicate.
+    out = run(doc("w1", week1), doc("w1-copy", "UPDATE - " + week1.upper()))
+    assert pair_of(out)

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from .shingles import NORMALISATION_VERSION
 
 SHINGLE_KINDS = ("word", "char")
-# Version of the signature arithmetic (hash of shingles, datasketch
-# "affine32" permutations, 32-bit band keys). Bump when it changes.
-SIGNATURE_VERSION = 2
+# Version of the signature arithmetic and stored data (hash of shingles,
+# datasketch "affine32" permutations, 32-bit band keys, number sets).
+# Bump when it changes.
+SIGNATURE_VERSION = 3
 
 
 class SettingsMismatch(ValueError):
@@ -54,6 +55,11 @@ class DedupConfig:
     # Containment alone is not trusted for tiny texts: a few shared shingles
     # (a byline, a stock phrase) would make a short note "contained".
     min_containment_shingles: int = 20
+    # Texts that both carry at least ``min_numbers`` distinct number tokens
+    # must share this fraction of the smaller one's numbers (0 turns the
+    # check off): same-template reports with other figures stay apart.
+    numbers_threshold: float = 0.5
+    min_numbers: int = 3
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
@@ -71,6 +77,8 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if not 0.0 <= self.numbers_threshold <= 1.0:
+            raise ValueError(f"numbers_threshold must be in [0, 1], got {self.numbers_threshold}")
 
     @property
     def fingerprint(self) -> str:

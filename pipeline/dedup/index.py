@@ -2,7 +2,8 @@
 
 What it holds, per document kept in earlier runs: its id, its cluster id,
 its size (distinct shingles, the tie-break of the kept choice), its LSH band
-keys and its sorted shingle hashes (what verification needs). Duplicates
+keys, its sorted shingle hashes and number-token hashes (what verification
+needs). Duplicates
 are recorded by id with their cluster and kept copy, so a document seen
 again is answered from the index instead of being compared with itself.
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from .config import DedupConfig, SettingsMismatch
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kept (
@@ -37,7 +38,8 @@ CREATE TABLE IF NOT EXISTS kept (
     cluster TEXT NOT NULL,
     size INTEGER NOT NULL,
     band_keys BLOB NOT NULL,
-    shingles BLOB NOT NULL
+    shingles BLOB NOT NULL,
+    numbers BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
@@ -106,14 +108,19 @@ class DedupIndex:
         keys = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(rows), bands)
         return np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64)
 
-    def shingle_sets(self, rows: Iterable[int]) -> dict[int, np.ndarray]:
-        out: dict[int, np.ndarray] = {}
+    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """``row -> (shingle set, number set)`` of some kept documents."""
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row, blob in self._db.execute(f"SELECT row, shingles FROM kept WHERE row IN ({marks})", chunk):
-                out[row] = np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+            query = f"SELECT row, shingles, numbers FROM kept WHERE row IN ({marks})"
+            for row, shingles, numbers in self._db.execute(query, chunk):
+                out[row] = (
+                    np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
+                    np.frombuffer(numbers, dtype="<u4").astype(np.uint32),
+                )
         return out
 
     def ids_of(self, rows: Iterable[int]) -> dict[int, str]:
@@ -160,17 +167,20 @@ class _Writer:
         self._db = db
         self._config = config
 
-    def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray) -> None:
+    def add_kept(
+        self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray
+    ) -> None:
         if len(band_keys) != self._config.bands:
             raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.bands} bands")
         self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 doc_id,
                 doc_id,
                 int(size),
                 np.asarray(band_keys, dtype="<u4").tobytes(),
                 np.asarray(shingles, dtype="<u4").tobytes(),
+                np.asarray(numbers, dtype="<u4").tobytes(),
             ),
         )
 

@@ -30,7 +30,7 @@ from .config import DedupConfig
 from .index import DedupIndex
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
-from .shingles import shingle_batch, unique_segments
+from .shingles import number_batch, shingle_batch, unique_segments
 from .verify import verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
@@ -39,36 +39,48 @@ _CHUNK = 8192
 
 @dataclass
 class Signed:
-    """Band keys and shingle sets of a list of texts (CSR shingle sets)."""
+    """Band keys, shingle sets and number sets of a list of texts (sets in CSR form)."""
 
     keys: np.ndarray  # (n, bands) uint32
     shingles: np.ndarray  # flat uint32, sorted and distinct per document
     offsets: np.ndarray  # int64, n + 1
+    numbers: np.ndarray  # flat uint32, number-token hashes
+    number_offsets: np.ndarray
 
     def set_of(self, i: int) -> np.ndarray:
         return self.shingles[self.offsets[i] : self.offsets[i + 1]]
+
+    def numbers_of(self, i: int) -> np.ndarray:
+        return self.numbers[self.number_offsets[i] : self.number_offsets[i + 1]]
 
     @property
     def sizes(self) -> np.ndarray:
         return np.diff(self.offsets)
 
 
+def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate CSR arrays."""
+    if not parts:
+        return np.zeros(0, np.uint32), np.zeros(1, np.int64)
+    sizes = np.concatenate([np.diff(off) for _, off in parts])
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return np.concatenate([flat for flat, _ in parts]), offsets
+
+
 def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
-    """Band keys and distinct shingles of texts (one process)."""
-    keys, flats, counts = [], [], []
+    """Band keys, distinct shingles and number sets of texts (one process)."""
+    keys, sets, numbers = [], [], []
     for start in range(0, len(texts), _CHUNK):
-        flat, offsets = shingle_batch(texts[start : start + _CHUNK], config.shingle, config.shingle_size)
+        part = texts[start : start + _CHUNK]
+        flat, offsets = shingle_batch(part, config.shingle, config.shingle_size)
         flat, offsets = unique_segments(flat, offsets)
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
         keys.append(band_keys(sigs, config.bands, config.rows))
-        flats.append(flat)
-        counts.append(np.diff(offsets))
-    if not keys:
-        return Signed(np.zeros((0, config.bands), np.uint32), np.zeros(0, np.uint32), np.zeros(1, np.int64))
-    sizes = np.concatenate(counts)
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return Signed(np.concatenate(keys), np.concatenate(flats), offsets)
+        sets.append((flat, offsets))
+        numbers.append(number_batch(part))
+    all_keys = np.concatenate(keys) if keys else np.zeros((0, config.bands), np.uint32)
+    return Signed(all_keys, *_join(sets), *_join(numbers))
 
 
 def _sign_part(args: tuple[list[str], DedupConfig]) -> Signed:
@@ -81,18 +93,15 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int) -> Si
         return sign(texts, config)
     step = _CHUNK * 4
     keys = np.empty((len(texts), config.bands), dtype=np.uint32)
-    flats, sizes = [], []
+    sets, numbers = [], []
     parts = ((texts[i : i + step], config) for i in range(0, len(texts), step))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # Parts come back in order; each is copied out and dropped at once.
         for number, part in enumerate(pool.map(_sign_part, parts)):
             keys[number * step : number * step + len(part.keys)] = part.keys
-            flats.append(part.shingles)
-            sizes.append(part.sizes)
-    sizes = np.concatenate(sizes)
-    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return Signed(keys, np.concatenate(flats), offsets)
+            sets.append((part.shingles, part.offsets))
+            numbers.append((part.numbers, part.number_offsets))
+    return Signed(keys, *_join(sets), *_join(numbers))
 
 
 class Dedup:
@@ -164,18 +173,18 @@ class Dedup:
         del all_keys
         del old_keys
         # One CSR of shingle sets: this batch's, then the index's candidates.
-        flat, offsets = signed.shingles, signed.offsets
+        sets = (signed.shingles, signed.offsets)
+        numbers = (signed.numbers, signed.number_offsets)
         position = np.full(n_old + n_new, -1, dtype=np.int64)
         position[n_old:] = np.arange(n_new)
         if n_old and len(pairs):
             needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
-            found = self.index.shingle_sets(old_rows[needed])
-            old_sets = [found[int(old_rows[k])] for k in needed]
-            flat = np.concatenate([flat] + old_sets)
-            extra = np.cumsum([len(x) for x in old_sets], dtype=np.int64) + offsets[-1]
-            offsets = np.concatenate([offsets, extra])
+            found = self.index.sets(old_rows[needed])
+            old = [found[int(old_rows[k])] for k in needed]
+            sets = _append(sets, [x[0] for x in old])
+            numbers = _append(numbers, [x[1] for x in old])
             position[needed] = n_new + np.arange(len(needed))
-        accepted, similarity = verify_many(position[pairs], flat, offsets, config)
+        accepted, similarity = verify_many(position[pairs], *sets, config, numbers=numbers)
         edges, scores = pairs[accepted], similarity[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -201,16 +210,23 @@ class Dedup:
             self._record(docs, work, signed, decisions)
 
     def _record(self, docs, work, signed: Signed, decisions) -> None:
+        sizes = signed.sizes
         with self.index.write() as writer:
             seen = set()
             for pos, kept_id, _ in decisions:
                 doc_id = docs[work[pos]].id
                 if kept_id is None and doc_id not in seen:
                     seen.add(doc_id)
-                    writer.add_kept(doc_id, signed.sizes[pos], signed.keys[pos], signed.set_of(pos))
+                    writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos))
             for pos, kept_id, sim in decisions:
                 if kept_id is not None:
                     writer.add_duplicate(docs[work[pos]].id, kept_id, sim)
+
+
+def _append(csr: tuple[np.ndarray, np.ndarray], more: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    flat, offsets = csr
+    extra = np.cumsum([len(x) for x in more], dtype=np.int64) + offsets[-1]
+    return np.concatenate([flat] + more), np.concatenate([offsets, extra])
 
 
 def _kept(doc: Document) -> Document:

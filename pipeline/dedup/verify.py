@@ -13,6 +13,12 @@ distinct shingle hash sets satisfy one of:
 
 The reported similarity is the Jaccard when that rule holds, else the
 containment.
+
+A pair that passes is still refused when both texts carry numbers
+(``min_numbers`` distinct number tokens or more) and too few of the smaller
+text's numbers appear in the other (``numbers_threshold``): reports built on
+one template (weekly figures, company results, dividends) share most of
+their wording, but copies of one story share their numbers.
 """
 from __future__ import annotations
 
@@ -47,8 +53,23 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return common / (len(a) + len(b) - common), common / len(a)
 
 
-def verify(a: np.ndarray, b: np.ndarray, config: DedupConfig) -> Match | None:
-    """The match between two shingle sets, or None if they are not duplicates."""
+def numbers_agree(a: np.ndarray, b: np.ndarray, config: DedupConfig) -> bool:
+    """The number check above, on two sets of number-token hashes."""
+    if min(len(a), len(b)) < config.min_numbers:
+        return True
+    return overlap(a, b)[1] >= config.numbers_threshold
+
+
+def verify(
+    a: np.ndarray, b: np.ndarray, config: DedupConfig, numbers: tuple[np.ndarray, np.ndarray] | None = None
+) -> Match | None:
+    """The match between two shingle sets, or None if they are not duplicates.
+
+    ``numbers`` are the two texts' number-token sets (``number_batch``);
+    without them the number check is skipped.
+    """
+    if numbers is not None and not numbers_agree(*numbers, config):
+        return None
     jaccard, containment = overlap(a, b)
     if jaccard >= config.jaccard_threshold:
         return Match(jaccard, containment, "jaccard")
@@ -88,9 +109,18 @@ def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tu
 
 
 def verify_many(
-    pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray, config: DedupConfig, chunk: int = 100_000
+    pairs: np.ndarray,
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    config: DedupConfig,
+    numbers: tuple[np.ndarray, np.ndarray] | None = None,
+    chunk: int = 100_000,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``verify`` for many pairs: (accepted mask, similarity) arrays."""
+    """``verify`` for many pairs: (accepted mask, similarity) arrays.
+
+    ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
+    like the shingle sets.
+    """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
     similarity = np.zeros(len(pairs))
@@ -101,6 +131,15 @@ def verify_many(
         by_jaccard = jaccard >= config.jaccard_threshold
         smaller = np.minimum(sizes[part[:, 0]], sizes[part[:, 1]])
         by_containment = (containment >= config.containment_threshold) & (smaller >= config.min_containment_shingles)
-        accepted[start : start + chunk] = by_jaccard | by_containment
+        ok = by_jaccard | by_containment
+        if numbers is not None:
+            num_flat, num_offsets = numbers
+            num_sizes = np.diff(num_offsets)
+            counted = np.minimum(num_sizes[part[:, 0]], num_sizes[part[:, 1]]) >= config.min_numbers
+            check = ok & counted
+            if check.any():
+                _, shared = overlap_many(part[check], num_flat, num_offsets)
+                ok[np.flatnonzero(check)[shared < config.numbers_threshold]] = False
+        accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = np.where(by_jaccard, jaccard, containment)
     return accepted, similarity

@@ -126,3 +126,30 @@ def test_band_keys_shape_and_equality():
 def test_num_perm_must_equal_bands_times_rows():
     with pytest.raises(ValueError, match="num_perm"):
         DedupConfig(num_perm=128, bands=20, rows=5)
+
+
+def test_signatures_work_in_datasketch_lsh():
+    from datasketch import MinHashLSH
+
+    from dedup_fixtures import FLOOD, HARBOUR, MUSEUM, syndicated
+
+    config = DedupConfig()
+    lsh = MinHashLSH(num_perm=config.num_perm, params=(config.bands, config.rows))
+    for name, text in (("harbour", HARBOUR), ("museum", MUSEUM)):
+        lsh.insert(name, to_datasketch(signature(text, config), config))
+    assert lsh.query(to_datasketch(signature(syndicated(MUSEUM, keep=1.0), config), config)) == ["museum"]
+    assert lsh.query(to_datasketch(signature(FLOOD, config), config)) == []
+
+
+def test_long_text_signature_equals_datasketch(monkeypatch):
+    from pipeline.dedup import minhash
+
+    monkeypatch.setattr(minhash, "_BLOCK_SHINGLES", 64)  # force the sliced path
+    config = DedupConfig()
+    long_text = " ".join(f"w{i % 997} x{i % 13}" for i in range(700))
+    texts = ["short one", long_text, "another short text here"]
+    ours = signatures(texts, config)
+    for text, row in zip(texts, ours):
+        theirs = MinHash(num_perm=config.num_perm, seed=config.seed, scheme="affine32", hashfunc=int)
+        theirs.update_batch(shingles(text, "word", 2).tolist())
+        assert np.array_equal(row, theirs.hashvalues)

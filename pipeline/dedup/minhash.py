@@ -65,7 +65,7 @@ def minhash_csr(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int)
         return np.ascontiguousarray(out.T)
     mixed = fmix32(flat)
     docs = np.flatnonzero(np.diff(offsets))
-    starts = offsets[docs]
+    starts, ends = offsets[docs], offsets[docs + 1]
     a_col, b_col = a[:, None], b[:, None]
     # Permutations on rows, shingles on columns: each per-document minimum
     # is then a reduction over contiguous memory.
@@ -74,13 +74,21 @@ def minhash_csr(flat: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int)
     while i < len(docs):
         # Take whole documents until the block is full (at least one).
         lo = starts[i]
-        j = max(int(np.searchsorted(starts, lo + _BLOCK_SHINGLES, side="right")), i + 1)
+        j = max(int(np.searchsorted(ends, lo + _BLOCK_SHINGLES, side="right")), i + 1)
         hi = offsets[docs[j - 1] + 1]
-        width = hi - lo
-        block = buf[:, :width] if width <= _BLOCK_SHINGLES else np.empty((num_perm, width), dtype=np.uint32)
-        np.multiply(a_col, mixed[None, lo:hi], out=block)
-        block += b_col
-        out[:, docs[i:j]] = np.minimum.reduceat(block, starts[i:j] - lo, axis=1)
+        if hi - lo > _BLOCK_SHINGLES:
+            # One long document: fold it in block-sized slices.
+            for part in range(lo, hi, _BLOCK_SHINGLES):
+                end = min(part + _BLOCK_SHINGLES, hi)
+                block = buf[:, : end - part]
+                np.multiply(a_col, mixed[None, part:end], out=block)
+                block += b_col
+                np.minimum(out[:, docs[i]], block.min(axis=1), out=out[:, docs[i]])
+        else:
+            block = buf[:, : hi - lo]
+            np.multiply(a_col, mixed[None, lo:hi], out=block)
+            block += b_col
+            out[:, docs[i:j]] = np.minimum.reduceat(block, starts[i:j] - lo, axis=1)
         i = j
     return np.ascontiguousarray(out.T)
 

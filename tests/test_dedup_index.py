@@ -118,3 +118,10 @@ def test_index_without_runs_is_empty(tmp_path):
         assert len(index) == 0
         rows, keys, sizes = index.load_keys()
         assert keys.shape == (0, 64)
+
+
+def test_repeated_id_in_one_batch_stays_kept_in_the_index(tmp_path):
+    path = tmp_path / "index.sqlite"
+    list(Dedup(index_path=path)([doc("same", FLOOD), doc("same", FLOOD)]))
+    again = list(Dedup(index_path=path)([doc("same", FLOOD)]))
+    assert again[0].status == KEPT

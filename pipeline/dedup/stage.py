@@ -219,7 +219,8 @@ class Dedup:
                     seen.add(doc_id)
                     writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos))
             for pos, kept_id, sim in decisions:
-                if kept_id is not None:
+                # A repeated id is answered by its first occurrence.
+                if kept_id is not None and docs[work[pos]].id not in seen:
                     writer.add_duplicate(docs[work[pos]].id, kept_id, sim)
 
 

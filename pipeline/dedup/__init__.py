@@ -9,14 +9,15 @@ process.
 from .config import DedupConfig, SettingsMismatch
 from .lsh import band_keys, candidate_pairs, pairs_in_bucket
 from .minhash import from_datasketch, signature, signatures, to_datasketch
-from .shingles import normalise, shingle_batch, shingle_set, tokens
-from .verify import Match, overlap, verify
+from .shingles import normalise, number_batch, shingle_batch, shingle_set, tokens
+from .verify import Match, numbers_agree, overlap, overlap_many, verify, verify_many
 from .cluster import components, resolve
 
 __all__ = [
     "DedupConfig", "SettingsMismatch", "band_keys", "candidate_pairs", "pairs_in_bucket",
     "from_datasketch", "signature", "signatures", "to_datasketch", "normalise", "shingle_batch", "shingle_set",
-    "tokens", "Match", "overlap", "verify", "components", "resolve",
+    "tokens", "number_batch", "Match", "numbers_agree", "overlap", "overlap_many", "verify", "verify_many",
+    "components", "resolve",
 ]
 from .index import DedupIndex
 from .stage import Dedup, sign

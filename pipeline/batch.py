@@ -27,7 +27,7 @@ from .atomic import remove_stale_temps
 from .config import PipelineConfig
 from .dedup.config import SettingsMismatch
 from .document import DUPLICATE, REJECTED, Document, content_id
-from .ledger import KNOWN, Input, Ledger, file_hash
+from .ledger import KNOWN, Input, Ledger
 from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
@@ -68,7 +68,7 @@ def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> li
             key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
         else:
             try:
-                key, size = file_hash(path), path.stat().st_size
+                key, size = ledger.hash_of(source, path)
             except OSError:
                 key = f"{_UNREADABLE}{source}"
         state = KNOWN if key in keys else ledger.state_of(source, key)
@@ -157,6 +157,7 @@ def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pipelin
     for item in inputs:
         if not item.key.startswith(_UNREADABLE):  # unreadable now, maybe fine later
             ledger.add(item.key, item.source)
+    ledger.forget_stats_except({item.source for item in inputs})
     ledger.save()
 
 

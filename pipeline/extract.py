@@ -59,15 +59,20 @@ class Extract(MapStage):
             return doc.reject(f"HTML nested deeper than {self.config.max_nesting} levels")
         import trafilatura  # heavy import, paid only by runs that see HTML
 
-        result = trafilatura.bare_extraction(
-            html,
-            url=doc.meta.get("url"),
-            with_metadata=True,
-            include_comments=self.config.include_comments,
-            include_tables=self.config.include_tables,
-            favor_precision=self.config.favor_precision,
-            fast=self.config.fast,
-        )
+        try:
+            result = trafilatura.bare_extraction(
+                html,
+                url=doc.meta.get("url"),
+                with_metadata=True,
+                include_comments=self.config.include_comments,
+                include_tables=self.config.include_tables,
+                favor_precision=self.config.favor_precision,
+                fast=self.config.fast,
+            )
+        except (AssertionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+            # Malformed trees can trip assertions inside lxml/trafilatura
+            # (e.g. "<svg><html>"); that is a property of the page.
+            return doc.reject(f"HTML the extractor cannot parse ({type(exc).__name__})")
         meta = _metadata(result)
         text = (getattr(result, "text", None) or "").strip() if result is not None else ""
         done = doc.evolve(kind=TEXT, content="").with_meta(**meta)

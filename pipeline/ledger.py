@@ -6,6 +6,12 @@ remembers two things: the content hashes already processed (with the name
 each was first seen under) and the last hash seen at each path, which is
 what tells "changed" from "new".
 
+To avoid reading every raw file on every run, the ledger also keeps each
+file's size, times and inode with its hash; a file whose stat is unchanged
+keeps its hash. A stat taken less than a few seconds before the ledger was
+saved is not trusted (the file may still have been changing within the
+clock's resolution), so such a file is read again.
+
 It is saved atomically after the run's outputs and manifest, so a killed run
 simply redoes its inputs next time.
 """
@@ -13,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_write_text
 
 FORMAT = 2
+RACY_SECONDS = 3
 NEW, CHANGED, KNOWN = "new", "changed", "known"
 
 
@@ -50,6 +59,8 @@ class Ledger:
         self.path = Path(path)
         self.hashes: dict[str, str] = {}  # content hash -> source it was first seen as
         self.paths: dict[str, str] = {}  # source -> last content hash seen there
+        self.stats: dict[str, list] = {}  # source -> [size, mtime_ns, ctime_ns, inode, hash]
+        self.saved_at = 0.0
         if self.path.exists():
             self._load()
 
@@ -62,11 +73,29 @@ class Ledger:
         if isinstance(data, dict) and data.get("format") == FORMAT:
             self.hashes = dict(data.get("hashes", {}))
             self.paths = dict(data.get("paths", {}))
+            self.stats = dict(data.get("stats", {}))
+            self.saved_at = float(data.get("saved_at", 0.0))
         elif isinstance(data, dict):  # first format: a flat hash -> source map
             self.hashes = {k: str(v) for k, v in data.items()}
             self.paths = {v: k for k, v in self.hashes.items()}
         else:
             raise LedgerError(f"input ledger {self.path} has an unknown format")
+
+    def hash_of(self, source: str, path: Path) -> tuple[str, int]:
+        """Content hash and size of the file, from the stat cache when it is safe."""
+        st = os.stat(path)
+        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        cached = self.stats.get(source)
+        settled = max(st.st_mtime_ns, st.st_ctime_ns) < (self.saved_at - RACY_SECONDS) * 1e9
+        if cached and cached[:4] == key and settled:
+            return cached[4], st.st_size
+        digest = file_hash(path)
+        self.stats[source] = key + [digest]
+        return digest, st.st_size
+
+    def forget_stats_except(self, sources: set[str]) -> None:
+        """Drop cached stats of files that are gone (hashes and paths stay)."""
+        self.stats = {k: v for k, v in self.stats.items() if k in sources}
 
     def seen(self, digest: str) -> bool:
         return digest in self.hashes
@@ -81,5 +110,7 @@ class Ledger:
         self.paths[source] = digest
 
     def save(self) -> None:
-        data = {"format": FORMAT, "hashes": self.hashes, "paths": self.paths}
+        self.saved_at = time.time()
+        data = {"format": FORMAT, "saved_at": self.saved_at, "hashes": self.hashes, "paths": self.paths,
+                "stats": self.stats}
         atomic_write_text(self.path, json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n")

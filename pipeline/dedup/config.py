@@ -41,16 +41,19 @@ class DedupConfig:
     shingle_size: int = 2
     # 64 bands of 4 rows: a pair with Jaccard 0.4 becomes a candidate with
     # probability 0.81, J 0.5 with 0.98; an unrelated pair at J 0.02 with
-    # 1e-5, which keeps candidate counts linear-ish at a million documents
-    # (3 rows would let unrelated pairs through 50 times more often).
+    # 1e-5, which keeps candidate counts near linear at a million documents
+    # (3 rows would let such pairs through dozens of times more often).
     num_perm: int = 256
     bands: int = 64
     rows: int = 4
     seed: int = 1
-    # A candidate pair is a duplicate when either rule holds.
+    # A candidate pair is a duplicate when either rule holds. Lower Jaccard
+    # thresholds find more heavily edited copies but also join more reports
+    # written on one template.
     jaccard_threshold: float = 0.4
     # Containment of the smaller shingle set in the larger one: catches
-    # truncated copies and copies with paragraphs added.
+    # truncated copies and copies with paragraphs added. Kept high so that a
+    # page quoting most of a short article is not called its copy.
     containment_threshold: float = 0.95
     # Containment alone is not trusted for tiny texts: a few shared shingles
     # (a byline, a stock phrase) would make a short note "contained".

@@ -38,6 +38,7 @@ SHARED = REPO.parent / "shared"
 SYNTH = SHARED / "data" / "reuters_neardup_synth" / "docs.jsonl"
 REUTERS = SHARED / "data" / "reuters21578" / "docs.jsonl"
 SEEDS = SHARED / "seeds"
+CLOUGH = SHARED / "data" / "clough_stevenson" / "docs.jsonl"
 OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO))
 
@@ -128,6 +129,20 @@ def quality() -> dict:
     print("  recall by edit (default):", results["default"]["recall_by_edit"])
     print("  recall by word-5 J to source (default):", results["default"]["recall_by_j5_to_source"])
     return results
+
+
+def clough() -> dict:
+    """Short answers that reuse a long source: text reuse, not copies."""
+    rows = read_jsonl(CLOUGH)
+    pred, _ = dedup_labels([r["text"] for r in rows], DedupConfig())
+    source = {r["task"]: i for i, r in enumerate(rows) if r["reuse"] == "source"}
+    joined = collections.Counter(r["reuse"] for i, r in enumerate(rows)
+                                 if r["reuse"] != "source" and pred[i] == pred[source[r["task"]]])
+    out = {"ari_strict": round(adjusted_rand([r["cluster"] for r in rows], pred), 4),
+           "joined_to_source": dict(joined), "answers": dict(collections.Counter(r["reuse"] for r in rows))}
+    print(f"  clough_stevenson: ARI {out['ari_strict']:.3f} (strict clusters); answers joined to their "
+          f"source by reuse kind: {out['joined_to_source']} of {out['answers']}")
+    return out
 
 
 def seeds() -> dict:
@@ -295,6 +310,8 @@ def main() -> None:
         print("quality (reuters_neardup_synth):")
         report["quality"] = quality()
         report["seeds"] = seeds()
+        if CLOUGH.exists():
+            report["clough_stevenson"] = clough()
         report["reuters_groups"] = reuters_groups(reuters_texts())
     if args.only in (None, "speed"):
         print("signature speed (reuters21578 NORM+UNPROC, one core):")

@@ -31,7 +31,7 @@ from .ledger import KNOWN, Input, Ledger
 from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
-from .settings import as_dict
+from .settings import ConfigError, as_dict
 from .sources import ReadConfig, discover, path_problem, read_file, relative_source
 from .write import AUDIT_DIR, write_document
 
@@ -93,6 +93,10 @@ def run(
     """
     raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
     state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
+    for name, folder in (("clean", clean_dir), ("state", state_dir)):
+        if folder.resolve().is_relative_to(raw_dir.resolve()):
+            # Outputs would be read back as inputs by the next run.
+            raise ConfigError(f"the {name} folder {folder} is inside the raw folder {raw_dir}")
     report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
                        config=as_dict(config))
     if dry_run:

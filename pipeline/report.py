@@ -181,7 +181,7 @@ def summary(data: dict) -> str:
     if data["removed_lines_by_rule"]:
         lines.append("  lines removed, by rule: " + ", ".join(
             f"{rule} {n}" for rule, n in list(data["removed_lines_by_rule"].items())[:8]))
-    if data["stage_seconds"]:
+    if data["stage_seconds"] and docs["total"]:
         lines.append("  seconds per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in data["stage_seconds"].items()))
     speed = data.get("documents_per_second")
     lines.append(f"  total {data['seconds']:.2f} s" + (f", {speed} documents/s" if speed else "")

@@ -126,3 +126,10 @@ def test_status_of_a_folder_never_run(tmp_path):
     (tmp_path / "clean").mkdir()
     result = invoke("status", str(tmp_path / "clean"))
     assert result.exit_code == 0 and "no runs recorded" in result.output
+
+
+def test_clean_folder_inside_raw_is_refused(raw, tmp_path):
+    result = invoke("run", str(raw), str(raw / "clean"))
+    assert result.exit_code == exitcodes.CONFIG_ERROR
+    assert "inside the raw folder" in result.output
+    assert not (raw / "clean").exists()

@@ -77,6 +77,13 @@ def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> li
     return inputs
 
 
+def check_folders(raw_dir: Path, clean_dir: Path, state_dir: Path) -> None:
+    """Refuse outputs inside the raw folder: the next run would read them as inputs."""
+    for name, folder in (("clean", clean_dir), ("state", state_dir)):
+        if Path(folder).resolve().is_relative_to(Path(raw_dir).resolve()):
+            raise ConfigError(f"the {name} folder {folder} is inside the raw folder {raw_dir}")
+
+
 def run(
     raw_dir: Path,
     clean_dir: Path,
@@ -93,10 +100,7 @@ def run(
     """
     raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
     state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
-    for name, folder in (("clean", clean_dir), ("state", state_dir)):
-        if folder.resolve().is_relative_to(raw_dir.resolve()):
-            # Outputs would be read back as inputs by the next run.
-            raise ConfigError(f"the {name} folder {folder} is inside the raw folder {raw_dir}")
+    check_folders(raw_dir, clean_dir, state_dir)
     report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
                        config=as_dict(config))
     if dry_run:
@@ -153,6 +157,15 @@ def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pipelin
             on_document(doc)
         _kill_point(f"document:{number}")
     report.stage_seconds = timings.own(STAGE_ORDER)
+    commit(clean_dir, ledger, inputs, existing, records)
+
+
+def commit(clean_dir: Path, ledger: Ledger, inputs: list[Input], existing: list[dict],
+           records: list[dict]) -> None:
+    """Steps 3 and 4, once every document's files are written and the index committed.
+
+    Shared by every engine, so that all of them commit in the same order.
+    """
     _kill_point("manifest")
     # Sorted, so the manifest does not depend on the order work finished in.
     records.sort(key=_record_order)

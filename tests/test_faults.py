@@ -136,3 +136,33 @@ def test_second_run_without_wait_is_refused(baseline, tmp_path):
     assert proc.returncode == 4
     assert "locked" in proc.stderr and "another run" in proc.stderr
     assert not (clean / "manifest.jsonl").exists()
+
+
+def test_killed_incremental_run_then_completed(tmp_path):
+    """A later run, adding near-copies of documents kept before, killed after
+    the index commit: completing it must not turn its own kept documents or
+    their copies into anything else."""
+    from batch_inputs import article, near_copy
+
+    def grow(raw: Path) -> None:
+        (raw / "later").mkdir()
+        for i in range(4):
+            (raw / "later" / f"new-{i}.txt").write_text(article(300 + i), encoding="utf-8")
+        (raw / "later" / "copy-of-new-0.txt").write_text(near_copy(article(300), 9), encoding="utf-8")
+        story = (raw / "gen" / "story-07.txt").read_text(encoding="utf-8")
+        (raw / "later" / "copy-of-story-07.txt").write_text(near_copy(story, 3), encoding="utf-8")
+
+    expected = {}
+    for label, point in (("whole", None), ("killed", "manifest"), ("killed-late", "ledger")):
+        raw, clean = make_raw(tmp_path / label / "raw", with_samples=False), tmp_path / label / "clean"
+        run(raw, clean)
+        grow(raw)
+        if point:
+            killed_run(raw, clean, point)
+        run(raw, clean)
+        expected[label] = snapshot(clean)
+    assert expected["killed"] == expected["whole"] == expected["killed-late"]
+    records = [json.loads(line) for line in expected["whole"]["manifest.jsonl"].decode().splitlines()]
+    later = {r["source"]: r for r in records if r["source"].startswith("later/")}
+    assert later["later/copy-of-story-07.txt"]["status"] == "duplicate"
+    assert later["later/copy-of-new-0.txt"]["duplicate_of"] == later["later/new-0.txt"]["id"]

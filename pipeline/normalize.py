@@ -23,6 +23,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # A line that ends a sentence or a clause cannot be the first half of a wrap.
 _ENDS_CLOSED = re.compile(r"""[.!?:;…"”’'»)\]]$""")
 _HYPHEN_WRAP = re.compile(r"[^\W\d_]-$")
+# A line that starts a list item ("* News", "- item", "2. item") is never
+# the second half of a wrap, however even the widths of the lines.
+_LIST_ITEM = re.compile(r"^(?:[*•·▪‣◦+-]|\d{1,3}[.)])\s")
 
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,  # entity decoding is not idempotent ("&amp;amp;")
@@ -72,6 +75,8 @@ def _rejoin(lines: list[str]) -> list[str]:
         prev = out[-1]
         if _HYPHEN_WRAP.search(prev) and line[:1].islower():
             out[-1] = prev[:-1] + line
+        elif _LIST_ITEM.match(line):
+            out.append(line)
         elif wrapped and not _ENDS_CLOSED.search(prev) or _continues(prev, line):
             out[-1] = f"{prev} {line}"
         else:

@@ -214,3 +214,17 @@ def test_words_survive(text):
     # Whitespace and wrapping change; the letters of the text do not.
     out = normalize_text(text)
     assert re.sub(r"[\s-]", "", out) == re.sub(r"[\s-]", "", text)
+
+
+def test_list_items_of_even_width_are_not_joined():
+    items = ["* [17]Castlebrook bypass plans shelved again",
+             "* [18]Potholes: how to report a road defect",
+             "* [19]New bus timetable for the Wendle valley"]
+    dump = "\n".join("     " + item for item in items)
+    assert paragraphs(normalize_text(dump)) == items
+
+
+@pytest.mark.parametrize("marker", ["-", "•", "1.", "12)"])
+def test_other_list_markers_start_new_paragraphs(marker):
+    items = [f"{marker} The ferry will carry 120 passengers and a dozen bicycles on each crossing"] * 3
+    assert paragraphs(normalize_text("\n".join(items))) == items

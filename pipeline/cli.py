@@ -26,6 +26,7 @@ from .config import PipelineConfig
 from .dedup import Dedup
 from .dedup.config import SettingsMismatch
 from .document import REJECTED, Document
+from .engines import ENGINES, EngineRefused, EngineUnavailable, run_function
 from .extract import Extract
 from .jsonl import RecordError, read_documents, write_documents
 from .ledger import LedgerError
@@ -178,9 +179,13 @@ def write(ctx: Context, clean_dir: Path, input) -> None:
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="If another run holds CLEAN_DIR, wait this long for it before giving up.")
 @click.option("--dry-run", is_flag=True, help="Show what would be processed; write nothing.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Where the stages run: this process, or a Ray cluster (pip install 'pipeline[ray]').")
+@click.option("--address", metavar="ADDRESS",
+              help="With --engine ray: the cluster to join (auto, ray://HOST:10001); default: Ray on this machine.")
 @click.pass_obj
 def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None, config_file: Path | None,
-        overrides: tuple[str, ...], wait: float, dry_run: bool) -> None:
+        overrides: tuple[str, ...], wait: float, dry_run: bool, engine: str, address: str | None) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
 
     Files processed by an earlier run (same bytes) are skipped; changed files
@@ -193,8 +198,9 @@ def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None, co
     """
     try:
         config = settings.load(config_file, overrides, base=ctx.config)
-        report = run_batch(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
-    except settings.ConfigError as exc:
+        run_engine = run_function(engine, address)
+        report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
+    except (settings.ConfigError, EngineUnavailable, EngineRefused) as exc:
         raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
     except Locked as exc:
         raise UserError(str(exc), exitcodes.LOCKED) from exc

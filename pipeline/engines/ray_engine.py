@@ -1,0 +1,217 @@
+"""The Ray engine: ``pipeline run`` on a Ray cluster, with Ray Data.
+
+Same inputs, same stage code, same outputs as the local engine
+(``pipeline.batch``); only where the work happens changes.
+
+On the driver (small, or inherently one place):
+  planning (``batch.plan``: listing and hashing raw files, the ledger), the
+  lock, the connected components of the candidate-pair graph, the dedup
+  index, and the manifest, ledger and run report at the end.
+
+In tasks:
+  1. scan: read the new files, keep only each document's identity;
+  2. identity rules (manifest already has it, exact repeats), grouped by id
+     with a shuffle;
+  3. read again and run every per-document stage (extract, strip, normalize)
+     and compute MinHash signatures and band keys;
+  4. dedup: candidate pairs per band key (shuffle on band key), then
+     verification and choice of the kept copies per near-duplicate group
+     (shuffle on group); see ``ray_dedup``;
+  5. write each document's files (clean text, audit) to the shared folder.
+
+Documents are read twice (steps 1 and 3) so that raw HTML is never held in
+the object store: only the identity (step 1) and the cleaned text (step 3)
+travel.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .. import manifest
+from ..atomic import remove_stale_temps
+from ..batch import CLEAN_LOCK, INDEX, LEDGER, STATE_LOCK, _count_inputs, commit, default_state_dir, plan
+from ..batch import run as run_local
+from ..config import PipelineConfig
+from ..document import Document
+from ..ledger import KNOWN, Ledger
+from ..lock import hold
+from ..report import RUNS_DIR, RunReport, utc_now
+from ..settings import as_dict
+from ..write import AUDIT_DIR
+from . import EngineRefused, require_ray, tasks
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    raw_dir: Path,
+    clean_dir: Path,
+    config: PipelineConfig = PipelineConfig(),
+    state_dir: Path | None = None,
+    on_document: Callable[[Document], None] | None = None,
+    wait: float = 0.0,
+    dry_run: bool = False,
+    address: str | None = None,
+) -> RunReport:
+    """``batch.run`` on Ray. ``address``: a cluster to join ("auto", "ray://host:10001");
+    None starts Ray on this machine unless it is already initialised.
+
+    ``on_document`` sees each finished document without its text.
+    """
+    ray = require_ray()
+    check_supported(config)
+    if dry_run:  # planning is the driver's work in both engines
+        return run_local(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=True)
+    raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
+    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
+    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
+                       config=as_dict(config))
+    with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait), session(ray, address):
+        started = time.perf_counter()
+        try:
+            _run_locked(ray, _absolute(raw_dir), _absolute(clean_dir), _absolute(state_dir),
+                        config, report, on_document)
+            report.outcome = "completed"
+        except BaseException as exc:
+            report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            report.seconds = time.perf_counter() - started
+            report.finished = utc_now()
+            try:
+                report.save(state_dir)
+            except OSError:
+                if report.outcome == "completed":
+                    raise
+    return report
+
+
+def check_supported(config: PipelineConfig) -> None:
+    """Refuse settings whose result depends on one process seeing every document in order."""
+    if config.strip.template_batch > 0:
+        raise EngineRefused(
+            "strip.template_batch learns site templates from runs of consecutive documents, "
+            "which the Ray engine does not reproduce; set it to 0 or use --engine local"
+        )
+
+
+def _absolute(path: Path) -> Path:
+    # Workers do not share the driver's working folder.
+    return Path(os.path.abspath(path))
+
+
+@contextlib.contextmanager
+def session(ray, address: str | None) -> Iterator[None]:
+    """Join or start Ray for one run; leave an existing session as it was."""
+    started = False
+    if not ray.is_initialized():
+        options = {"include_dashboard": False, "logging_level": logging.WARNING}
+        if address:
+            # Ship this package's code to the workers, so they run the
+            # driver's version; its dependencies must be installed there.
+            options["runtime_env"] = {"py_modules": [str(Path(__file__).resolve().parents[1])]}
+        ray.init(address=address, **options)
+        started = True
+    context = ray.data.DataContext.get_current()
+    saved = (context.shuffle_strategy, context.enable_progress_bars)
+    # Sort-based shuffles run as plain tasks; the hash shuffle starts actor
+    # pools, which costs seconds per shuffle and gains nothing at our sizes.
+    context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    context.enable_progress_bars = log.isEnabledFor(logging.INFO)
+    try:
+        yield
+    finally:
+        context.shuffle_strategy, context.enable_progress_bars = saved
+        if started:
+            ray.shutdown()
+
+
+def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: PipelineConfig,
+                report: RunReport, on_document) -> None:
+    for folder in (clean_dir, clean_dir / AUDIT_DIR, state_dir, state_dir / RUNS_DIR):
+        remove_stale_temps(folder)
+    clock = _Clock()
+    ledger = Ledger(state_dir / LEDGER)
+    inputs = plan(raw_dir, ledger, config.read)
+    _count_inputs(report, inputs)
+    existing = manifest.read_manifest(clean_dir)
+    clock.lap("plan")
+
+    todo = [(number, item) for number, item in enumerate(inputs) if item.state != KNOWN]
+    workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    shards = 4 * workers
+    files = ray.data.from_items(
+        [{"file": number, "path": tasks.path_column([item.path])[0]} for number, item in todo]
+        or [{"file": 0, "path": b""}],
+        override_num_blocks=max(1, min(len(todo), 8 * workers)),
+    )
+    if not todo:
+        files = files.limit(0)
+
+    # 1-2: identities, shuffled by id.
+    scan = files.map_batches(tasks.scan_files, batch_size=1, batch_format="numpy",
+                             fn_kwargs={"raw_dir": str(raw_dir), "config": config, "shards": shards})
+    recorded = tasks.recorded_by_shard(existing, shards)
+    changed = scan.groupby("shard").map_groups(tasks.identities, batch_format="numpy",
+                                               fn_kwargs={"recorded": recorded})
+    changes = {}
+    for batch in changed.iter_batches(batch_format="numpy", batch_size=None):
+        changes.update(zip(batch["seq"].tolist(), batch["change"]))
+    report.already_recorded = sum(1 for c in changes.values() if tasks.unpack(c) is None)
+    clock.lap("identities")
+
+    # 3: the per-document stages, signatures alongside.
+    from . import ray_dedup
+
+    docs = files.map_batches(tasks.process_files, batch_size=1, batch_format="numpy",
+                             fn_kwargs={"raw_dir": str(raw_dir), "config": config,
+                                        "changes": changes})
+    docs = ray_dedup.signed(docs, config.dedup).materialize()
+    clock.lap("stages")
+
+    # 4: dedup, against the index of earlier runs.
+    decisions = ray_dedup.decide(ray, docs, config.dedup, state_dir / INDEX, shards)
+    clock.lap("dedup")
+
+    # 5: write, then commit: manifest, ledger.
+    written = docs.map_batches(tasks.write_docs, batch_format="numpy",
+                               fn_kwargs={"clean_dir": str(clean_dir), "decisions": decisions})
+    records = []
+    for batch in written.iter_batches(batch_format="numpy", batch_size=None):
+        for record, light in zip(batch["record"], batch["light"]):
+            records.append(tasks.unpack(record))
+            doc = tasks.unpack(light)
+            report.count(doc)
+            if on_document:
+                on_document(doc)
+    clock.lap("write")
+    ray_dedup.commit(decisions)
+    report.stage_seconds = _stage_seconds(docs, config, clock)
+    commit(clean_dir, ledger, inputs, existing, records)
+
+
+def _stage_seconds(docs, config: PipelineConfig, clock: "_Clock") -> dict:
+    """Seconds per stage summed over all tasks, and wall time of each phase."""
+    names = ["read"] + tasks.stage_names(config) + ["signature"]
+    columns = [f"t_{name}" for name in names]
+    sums = docs.sum(columns) if docs.count() else {}
+    out = {name: round(float(sums.get(f"sum(t_{name})") or 0.0), 4) for name in names}
+    out.update({f"wall_{phase}": round(seconds, 4) for phase, seconds in clock.laps.items()})
+    return out
+
+
+class _Clock:
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
+        log.info("ray engine: %s took %.2f s", name, self.laps[name])

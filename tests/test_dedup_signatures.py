@@ -153,3 +153,20 @@ def test_long_text_signature_equals_datasketch(monkeypatch):
         theirs = MinHash(num_perm=config.num_perm, seed=config.seed, scheme="affine32", hashfunc=int)
         theirs.update_batch(shingles(text, "word", 2).tolist())
         assert np.array_equal(row, theirs.hashvalues)
+
+
+def test_signatures_do_not_depend_on_the_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[1])
+    code = (
+        f"import sys; sys.path.insert(0, {repo!r});"
+        "from pipeline.dedup import DedupConfig, signature;"
+        f"print(signature({TEXT!r}, DedupConfig()).tolist())"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == str(signature(TEXT, DedupConfig()).tolist())

@@ -19,7 +19,9 @@ claims every unassigned neighbour as its duplicate. The rank is
 
 ``components`` is still exposed: it gives the near-duplicate groups (an
 engine can use it to split the work of ``resolve``, which never crosses a
-component boundary).
+component boundary). Node numbers are the last tie-break, so number the
+documents as the stage does: the index's kept documents first, then the
+batch in input order; a group keeps the relative order of its members.
 """
 from __future__ import annotations
 

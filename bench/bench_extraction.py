@@ -40,6 +40,15 @@ def extractor(options: dict):
     return stage.safe_process
 
 
+def normaliser():
+    """The pipeline's normalise stage when present, else whitespace clean-up only."""
+    try:
+        from pipeline.normalize import Normalize
+    except ImportError:
+        return lambda doc: doc.evolve(content=light_normalise(doc.text))
+    return Normalize().safe_process
+
+
 def timed_map(fn, docs: list[Document]) -> tuple[list[Document], float]:
     start = time.perf_counter()
     out = [fn(d) for d in docs]
@@ -81,14 +90,17 @@ def html_mode(folder: Path, strip: Strip, options: dict, snippets: bool = False)
     extract(docs[0])  # warm-up: imports and caches
     texts, t_extract = timed_map(extract, docs)
     stripped, t_strip = timed_map(strip.safe_process, texts)
+    normalised, t_norm = timed_map(normaliser(), stripped)
     alone = {d.id: light_normalise(d.text) for d in texts}
-    both = {d.id: light_normalise(d.text) for d in stripped}
+    both = {d.id: light_normalise(d.text) for d in normalised}
     if snippets:
-        res = {"trafilatura": {"all": snippet_score(gold, alone)}, "trafilatura+strip": {"all": snippet_score(gold, both)}}
+        res = {"trafilatura": {"all": snippet_score(gold, alone)}, "trafilatura+strip+normalize": {"all": snippet_score(gold, both)}}
     else:
-        res = {"trafilatura": scores_by_split(gold, alone), "trafilatura+strip": scores_by_split(gold, both)}
-    res["pages_per_s"] = {"trafilatura": len(docs) / t_extract, "strip": len(docs) / t_strip}
+        res = {"trafilatura": scores_by_split(gold, alone), "trafilatura+strip+normalize": scores_by_split(gold, both)}
+    res["pages_per_s"] = {"trafilatura": len(docs) / t_extract, "strip": len(docs) / t_strip,
+                          "normalize": len(docs) / t_norm}
     res["strip_share_of_extract_time"] = t_strip / t_extract
+    res["strip_normalize_share_of_extract_time"] = (t_strip + t_norm) / t_extract
     return res
 
 
@@ -109,7 +121,7 @@ def table(results: dict) -> str:
     rows = ["| dataset | mode | method | split | F1 | P | R | n |", "|---|---|---|---|---|---|---|---|"]
     for (dataset, mode), res in results.items():
         for method, by_split in res.items():
-            if method in ("pages_per_s", "strip_share_of_extract_time"):
+            if method in ("pages_per_s", "strip_share_of_extract_time", "strip_normalize_share_of_extract_time"):
                 continue
             for split, s in by_split.items():
                 rows.append(f"| {dataset} | {mode} | {method} | {split} | {s['f1']:.3f} | "
@@ -122,6 +134,8 @@ def table(results: dict) -> str:
             rows.append(f"| {dataset} | {mode} | {step} | {v:.1f} |")
         if "strip_share_of_extract_time" in res:
             rows.append(f"| {dataset} | {mode} | strip time / extract time | {res['strip_share_of_extract_time']:.1%} |")
+            rows.append(f"| {dataset} | {mode} | (strip + normalize) time / extract time | "
+                        f"{res['strip_normalize_share_of_extract_time']:.1%} |")
     return "\n".join(rows)
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import strip_data as sd  # noqa: E402
-from pipeline.strip.features import FEATURE_NAMES, feature_matrix, second_stage, unit_text  # noqa: E402
+from pipeline.strip.features import FEATURE_NAMES, doc_short_share, model_inputs, second_stage, unit_text  # noqa: E402
 from pipeline.strip.lines import blocks, split_lines  # noqa: E402
 from pipeline.strip.model import LineModel, ModelSet, fit_logistic, profile_of
 from pipeline.strip.trees import fit_trees  # noqa: E402
@@ -52,12 +52,11 @@ def prepare(text: str, gold: str) -> dict:
     lines = split_lines(text)
     groups = blocks(lines)
     reasons = rule_reasons(lines, groups)
-    x = feature_matrix(lines, groups, [r is not None for r in reasons])
-    y = np.asarray(sd.label_units([unit_text(lines, g) for g in groups], gold))
-    free = np.asarray([r is None for r in reasons], dtype=bool)
-    short = float(x[0, FEATURE_NAMES.index("short_share_doc")]) if len(x) else 0.0
+    free, x = model_inputs(lines, groups, reasons)
+    y = np.asarray(sd.label_units([unit_text(lines, g) for g in groups], gold))[free]
     return {"lines": lines, "groups": groups, "reasons": reasons, "x": x, "y": y,
-            "free": free, "profile": profile_of(short), "gold": gold}
+            "free_idx": free, "free": np.ones(len(free), dtype=bool),
+            "profile": profile_of(doc_short_share(lines, groups)), "gold": gold}
 
 
 def _weights(x: np.ndarray) -> np.ndarray:
@@ -101,23 +100,30 @@ def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tup
     return first, second, final_oof
 
 
-def tune_threshold(rows: list[dict], scores: dict) -> tuple[float, float]:
-    """The threshold with the best F1 over ``rows``, judged on out-of-fold ``scores``."""
+def tune_threshold(rows: list[dict], scores: dict) -> tuple[float, float, float]:
+    """The threshold with the best F1 over ``rows``, judged on out-of-fold ``scores``,
+    that F1, and the F1 of the rules alone (threshold 0)."""
     best = (-1.0, 0.5)
-    for t in np.arange(0.1, 0.91, 0.05):
+    rules_only = 0.0
+    for t in (0.0, 0.05, *np.arange(0.1, 0.91, 0.05)):
         pairs = []
         for i, r in enumerate(rows):
             s = scores.get(i)
             if s is None:
                 reasons = r["reasons"]
             else:
-                reasons = [x if x is not None or s[k] >= t else "m" for k, x in enumerate(r["reasons"])]
+                reasons = list(r["reasons"])
+                for k, gi in enumerate(r["free_idx"]):
+                    if s[k] < t:
+                        reasons[gi] = "m"
             pairs.append((r["gold"], assemble(r["lines"], r["groups"], reasons)[0]))
         f1 = corpus_score(pairs)["f1"]
         print(f"  threshold {t:.2f}: F1 {f1:.4f}")
+        if t == 0.0:
+            rules_only = f1
         if f1 > best[0]:
             best = (f1, float(t))
-    return best[1], best[0]
+    return best[1], best[0], rules_only
 
 
 def main() -> int:
@@ -125,6 +131,8 @@ def main() -> int:
     ap.add_argument("--all", action="store_true", help="train on held-out pages too")
     ap.add_argument("--l2", type=float, default=1.0, help="ridge penalty of the logistic model")
     ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
+    ap.add_argument("--min-gain", type=float, default=0.005,
+                    help="ship a profile's model only if it beats the rules alone by this F1")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
     if not sd.available():
@@ -149,9 +157,15 @@ def main() -> int:
             "kind": args.kind,
         }
         print(f"profile {profile}: {len(part)} documents")
-        threshold, f1 = tune_threshold(part, oof)
-        profiles[profile] = LineModel(first, second, threshold, {**info, "cross_validated_f1": round(f1, 4)})
-        print(f"profile {profile}: threshold {threshold:.2f}, cross-validated F1 {f1:.4f}")
+        threshold, f1, rules_f1 = tune_threshold(part, oof)
+        print(f"profile {profile}: threshold {threshold:.2f}, cross-validated F1 {f1:.4f} "
+              f"(rules alone {rules_f1:.4f})")
+        if f1 - rules_f1 < args.min_gain:
+            # Not worth its cost or its risk: this profile runs on rules alone.
+            print(f"profile {profile}: model gains less than {args.min_gain}; not shipped")
+            continue
+        profiles[profile] = LineModel(first, second, threshold, {
+            **info, "cross_validated_f1": round(f1, 4), "rules_only_f1": round(rules_f1, 4)})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ModelSet(profiles).save(args.out)
     print(f"wrote {args.out}")

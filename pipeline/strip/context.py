@@ -84,15 +84,16 @@ def spam_neighbours(texts, reasons, reach: int = 4, counts=None) -> None:
             reasons[i] = "spam_footer"
 
 
-def caption_neighbours(texts, reasons, min_overlap: float = 0.4) -> None:
+def caption_neighbours(texts, reasons, min_overlap: float = 0.4, max_words: int = 40) -> None:
     """Image alt text next to its credited caption: an unpunctuated line
     sharing much of its wording with an adjacent photo credit or caption."""
     for i, t in enumerate(texts):
         if reasons[i] is not None or ends_sentence(t):
             continue
-        toks = {w.lower() for w in WORD.findall(t)}
-        if len(toks) < 4:
+        words = WORD.findall(t)
+        if not 4 <= len(words) <= max_words:
             continue
+        toks = {w.lower() for w in words}
         for j in (i - 1, i + 1):
             if 0 <= j < len(texts) and reasons[j] in ("photo_credit", "photo_caption"):
                 other = {w.lower() for w in WORD.findall(texts[j])}

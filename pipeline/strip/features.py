@@ -22,8 +22,6 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
 _GLUE = re.compile(r"[a-zäöüéèàç][A-ZÄÖÜ]")
 _URLISH = re.compile(r"https?://|www\.|\.(com|org|net|html?)\b", re.IGNORECASE)
-_LETTER = re.compile(r"[^\W\d_]")
-_DIGIT = re.compile(r"\d")
 _SEPARATOR = re.compile(r"[|»›·]")
 _QUOTE = re.compile("[\"“”«»„]")
 # Headings that open a reader-comment section.
@@ -59,13 +57,14 @@ CONTEXT_NAMES = (
     "next_words", "next_terminal", "next_rule", "next_stop",
     "prose_before", "prose_after", "inside_span", "dist_prose", "short_run",
     "same_indent_prev", "same_indent_next", "rule_w3", "after_comments",
+    "in_main_loose", "main_dist_loose", "in_main_strict", "main_dist_strict",
 )
 FEATURE_NAMES = BASE_NAMES + CONTEXT_NAMES
 
 
 def stop_ratio(text: str, tokens: list[str]) -> float:
     """Share of function words, for whichever listed language fits best."""
-    cjk = _CJK.findall(text)
+    cjk = () if text.isascii() else _CJK.findall(text)
     if len(cjk) > max(4, len(tokens)):
         return min(1.0, 2.5 * sum(1 for c in cjk if c in ZH_FUNCTION_CHARS) / len(cjk))
     if not tokens:
@@ -86,11 +85,12 @@ def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,
     tokens = WORD.findall(text)
     n = len(tokens)
     chars = len(text)
-    cjk = len(_CJK.findall(text))
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))
     # A CJK sentence is one \w+ run; count its characters as words instead.
     words = n + cjk // 2
-    letters = len(_LETTER.findall(text))
-    digits = len(_DIGIT.findall(text))
+    # Character classes counted over the tokens: close enough, and cheap.
+    digits = sum(len(t) for t in tokens if t.isdigit())
+    letters = sum(len(t) for t in tokens) - digits
     terminal = ends_sentence(text)
     upper = sum(1 for t in tokens if len(t) > 1 and t.isupper())
     title = sum(1 for t in tokens if t[:1].isupper())
@@ -217,8 +217,30 @@ def feature_matrix(lines: list[Line], groups: list[list[int]], rule_hits: list[b
         (indent == _shift(indent, -1, -1.0)).astype(float),
         _window_mean(rule, 3),
         _after_comment_head(texts, prose),
+        *_main_block(words, prose, rule, penalty=3.0),
+        *_main_block(words, prose, rule, penalty=20.0),
     ])
     return np.hstack([base, ctx])
+
+
+def _main_block(words, prose, rule, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    """The contiguous run of units with the most prose words, net of a cost
+    per non-prose unit (maximum-sum segment). Returns membership and the log
+    distance, in units, to the run."""
+    gain = np.where(prose > 0, words, -penalty * (1.0 + rule))
+    best, best_span = -np.inf, (0, 0)
+    total, start = 0.0, 0
+    for i, g in enumerate(gain):
+        if total <= 0:
+            total, start = 0.0, i
+        total += g
+        if total > best:
+            best, best_span = total, (start, i)
+    lo, hi = best_span
+    idx = np.arange(len(words))
+    inside = ((idx >= lo) & (idx <= hi)).astype(float)
+    dist = np.where(idx < lo, lo - idx, np.where(idx > hi, idx - hi, 0))
+    return inside, np.log1p(dist)
 
 
 def _after_comment_head(texts: list[str], prose: np.ndarray) -> np.ndarray:
@@ -249,3 +271,21 @@ def second_stage(prob: np.ndarray, words: np.ndarray) -> np.ndarray:
         _window_mean(prob, 2), _window_mean(prob, 5), _window_mean(prob, 12),
         before, after, np.minimum(before, after) * 4,
     ])
+
+
+def doc_short_share(lines: list[Line], groups: list[list[int]]) -> float:
+    """Share of units under five words: high for raw page dumps."""
+    if not groups:
+        return 0.0
+    return sum(1 for g in groups if sum(lines[i].words for i in g) < 5) / len(groups)
+
+
+def model_inputs(lines: list[Line], groups: list[list[int]],
+                 reasons: list[str | None]) -> tuple[list[int], np.ndarray]:
+    """Features of the units no rule claimed, computed as if the claimed ones
+    were already gone, so an advert or a "read more" line between two
+    paragraphs does not break the run of article text. The ``rule_hit``
+    column then says whether a removed unit stood right before this one."""
+    free = [i for i, r in enumerate(reasons) if r is None]
+    after_removed = [i > 0 and reasons[i - 1] is not None for i in free]
+    return free, feature_matrix(lines, [groups[i] for i in free], after_removed)

@@ -133,7 +133,7 @@ RULES: tuple = (
         r"you may also like|you might also like|recommended|most popular|most read|trending|"
         r"lesen sie auch|mehr zum thema|auch interessant|à lire aussi|lire aussi|sur le même sujet|"
         r"te puede interesar|lee también|leer más|читайте также|смотрите также)\b",
-        r"^(related|more|watch|listen|read)\s*(articles?|stories|coverage|content|posts?|videos?)?\s*:",
+        r"^(related|more|watch|listen|read|also|see)\s*(articles?|stories|coverage|content|posts?|videos?)?\s*:",
     ), max_words=25),
     Rule("aggregator", (
         r"^read (the )?full (article|story)\b",
@@ -149,6 +149,7 @@ RULES: tuple = (
         r"^(enter|type) your e-?mail\b",
         r"^(stay|keep) (informed|up to date|updated|connected|in the loop)\b",
         r"^(follow us|follow .{1,30} on (twitter|facebook|instagram|linkedin|x|telegram))\b",
+        r"^(reach|contact|email|write to) (the )?(reporter|writer|author|editor|newsroom)s?\b",
         r"^(get|receive) (the latest|our|breaking)\b.{0,60}\b(news|updates|newsletter|stories)",
         r"^(newsletter abonnieren|jetzt abonnieren|s'abonner|abonnez-vous|suscríbete|подписаться)\b",
         r"^(subscribe|sign in|log in|login|register|sign up)(\s*(now|today|here))?$",
@@ -176,6 +177,9 @@ RULES: tuple = (
         r"^оставить комментарий",
         r"^(name|email|e-mail|website|comment)\s*\*?$",
     ), max_words=30),
+    Rule("decoration", (
+        r"^[\W_]+$",
+    ), max_words=1),
     Rule("comment_meta", (
         r"^\d+\s+(second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b.{0,30}$",
         r"^(rating|votes?|likes?|points?|score)\s*:?\s*[-+]?\d+(\s+(votes?|points?|likes?))?$",
@@ -196,9 +200,11 @@ RULES: tuple = (
         r"^\(c\)\s*\d{4}",
         r"\ball rights reserved\b",
         r"^copyright\b",
+        r"\bfor your personal,? non-?commercial use\b",
         r"\b(alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|все права защищены)\b",
     ), max_words=40, needs=("©", "(c)", "rights reserved", "copyright", "rechte vorbehalten",
-                            "droits réservés", "derechos reservados", "права защищены")),
+                            "droits réservés", "derechos reservados", "права защищены",
+                            "commercial use")),
     Rule("breadcrumb", (
         r"^[\w&' -]{1,30}(\s*[›»>/|·]\s*[\w&' -]{1,30}){2,}$",
         r"^([A-Z][a-z]+){2,4}$",
@@ -209,13 +215,21 @@ RULES: tuple = (
         r"my account|account|contact|contact us|about|about us|imprint|impressum|privacy policy|"
         r"terms of (use|service)|terms and conditions|datenschutz|mentions légales)$",
         r"^(next|previous) (article|post|story)\b",
+        r"^(order|buy) reprints?$|^reprints?( & permissions)?$|^print (this )?(article|page|story)$",
         r"^(tags?|topics?|categories|category|filed under|schlagworte|themen)\s*:",
     ), max_words=8),
 )
 
 
+_BULLET = re.compile(r"^(?:[-*+•·▪►]|\d{1,2}\.)\s+(?=\S)")
+
+
 def first_rule(text: str, words: int, rules=RULES) -> str | None:
-    """Name of the first rule that recognises ``text``, or None."""
+    """Name of the first rule that recognises ``text``, or None.
+
+    A list marker ("- ", "* ", "3. ") in front of the line is ignored.
+    """
+    text = _BULLET.sub("", text, count=1)
     for rule in rules:
         if rule.matches(text, words):
             return rule.name

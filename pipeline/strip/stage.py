@@ -10,7 +10,7 @@ import numpy as np
 from ..document import TEXT, Document, Removal
 from ..stage import MapStage
 from . import context
-from .features import FEATURE_NAMES, feature_matrix, unit_text
+from .features import FEATURE_NAMES, doc_short_share, model_inputs, unit_text
 from .lines import WORD, Line, blocks, split_lines
 from .model import ModelSet, default_model, profile_of
 from .rules import RULES, first_rule
@@ -82,19 +82,21 @@ class Strip(MapStage):
         return assemble(lines, groups, reasons)
 
     def _apply_model(self, lines, groups, reasons) -> None:
-        x = feature_matrix(lines, groups, [r is not None for r in reasons])
-        short_share = float(x[0, FEATURE_NAMES.index("short_share_doc")])
+        short_share = doc_short_share(lines, groups)
         model = self.model.pick(short_share)
         if model is None:
+            return
+        free, x = model_inputs(lines, groups, reasons)
+        if not free:
             return
         words = np.expm1(x[:, 0])
         scores = model.scores(x, words)
         threshold = self.config.threshold if self.config.threshold is not None else model.threshold
         guard = self.config.keep_prose_words if profile_of(short_share, self.model.cut) == "extracted" else 0
         terminal = x[:, FEATURE_NAMES.index("terminal")]
-        for gi, s in enumerate(scores):
-            if reasons[gi] is None and s < threshold:
-                if guard and words[gi] >= guard and terminal[gi]:
+        for k, gi in enumerate(free):
+            if scores[k] < threshold:
+                if guard and words[k] >= guard and terminal[k]:
                     continue
                 reasons[gi] = MODEL_RULE
 

@@ -62,8 +62,28 @@ def _mostly_utf8(data: bytes, per_mille: float = 2.0) -> bool:
     Text in a legacy encoding has a broken sequence at every non-ASCII
     letter, far more than one per thousand bytes.
     """
-    broken = data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
-    return broken <= max(len(data) * per_mille / 1000, 2)
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    # Evidence of UTF-8 is needed too: legacy text with one "é" or "£" has
+    # a single broken byte and no valid multi-byte character at all.
+    valid = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
+    return valid >= broken and broken <= max(len(data) * per_mille / 1000, 2)
+
+
+def _guess(sample: bytes):
+    """charset_normalizer's best match, with ties going to windows-1252.
+
+    Western text with a few accents or a pound sign fits cp1250 and cp1252
+    equally well by the detector's measures; cp1252 is by far the more
+    common on the web (and is what browsers read "latin-1" as).
+    """
+    results = from_bytes(sample)
+    best = results.best()
+    if best is not None and best.encoding != "cp1252":
+        for match in results:
+            if match.encoding == "cp1252" and match.chaos <= best.chaos:
+                return match
+    return best
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -87,7 +107,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             pass
     if _mostly_utf8(data):
         return data.decode("utf-8", errors="replace"), "utf-8"
-    best = from_bytes(data[:200_000]).best()
+    best = _guess(data[:200_000])
     if best is None or best.encoding is None:
         if _mostly_utf8(data, per_mille=10):
             return data.decode("utf-8", errors="replace"), "utf-8"

@@ -135,3 +135,48 @@ def test_declared_charset_header_wins_over_meta():
 def test_meta_charset_is_only_looked_for_near_the_start():
     html = b"<html><head>" + b" " * 5000 + b'<meta charset="koi8-r">'
     assert declared_charset(html) is None
+
+
+ENGLISH = (
+    "The Old Mill Bridge, the only road crossing of the river Wendle between Castlebrook and "
+    "Hareford, will close to traffic for eight months from next Monday while engineers replace "
+    "its corroded steel bearings. \u201cWe know this will be difficult for people who cross every "
+    "day,\u201d said the council\u2019s head of highways. The repairs will cost \u00a31.2 million. "
+    "A shuttle bus will run every twenty minutes between the two towns on weekdays, paid for by "
+    "the council and free to use for the duration of the works. Businesses in the high street "
+    "fear a drop in trade, and the chamber of commerce has asked for free parking in the town "
+    "centre while the bridge is closed. "
+) * 3
+
+
+def test_legacy_text_with_few_non_ascii_characters_is_not_read_as_broken_utf8():
+    # English text in cp1252 has only a handful of high bytes (quotes, a pound
+    # sign): too few to look like a legacy encoding by count alone.
+    text, encoding = decode(ENGLISH.encode("cp1252"))
+    assert text == ENGLISH, encoding
+
+
+@pytest.mark.parametrize("text", ["Caf\u00e9 du port reopens on Friday.", "The council\u2019s plan \u2013 approved."])
+def test_short_legacy_text_loses_no_characters(text):
+    decoded, encoding = decode(text.encode("cp1252"))
+    assert "\ufffd" not in decoded and decoded == text, encoding
+
+
+def test_utf8_with_a_broken_byte_stays_utf8():
+    data = ENGLISH.encode("utf-8")
+    data = data[:300] + b"\xe2\x80" + data[300:]  # a truncated character spliced in
+    decoded, encoding = decode(data)
+    assert encoding == "utf-8"
+    assert "\u201cWe know" in decoded and "\ufffd" in decoded
+
+
+def test_central_european_text_is_still_read_as_cp1250():
+    polish = ("Rada miasta zatwierdziła w środę budowę ścieżki rowerowej wzdłuż ulicy Głównej. "
+              "Prace rozpoczną się w lipcu i potrwają około dziewięciu miesięcy, a mieszkańcy "
+              "mogą zapoznać się z projektem w bibliotece do końca marca. ") * 2
+    decoded, encoding = decode(polish.encode("cp1250"))
+    assert decoded == polish, encoding
+
+
+def test_pound_sign_in_short_legacy_text():
+    assert decode("M\u00fcller said the \u00a3 fell.".encode("cp1252"))[0] == "M\u00fcller said the \u00a3 fell."

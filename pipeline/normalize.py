@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import ftfy
 
-from .document import Document
+from .document import HTML, Document
 from .stage import MapStage
 
 # Spaces of every width become one ordinary space; invisible characters go.
@@ -105,6 +105,8 @@ class Normalize(MapStage):
         self.config = config
 
     def process(self, doc: Document) -> Document:
+        if doc.kind == HTML:  # its text is not known yet: not "empty"
+            return doc.reject("HTML that was never extracted (run the extract stage first)")
         text = normalize_text(doc.text, self.config)
         if not text:
             return doc.mark_empty("no text left after normalisation")

@@ -228,3 +228,9 @@ def test_list_items_of_even_width_are_not_joined():
 def test_other_list_markers_start_new_paragraphs(marker):
     items = [f"{marker} The ferry will carry 120 passengers and a dozen bicycles on each crossing"] * 3
     assert paragraphs(normalize_text("\n".join(items))) == items
+
+
+def test_html_that_skipped_extraction_is_rejected_not_empty():
+    doc = Document(id="a", source="a.html", kind="html", content="<p>Plenty of text here.</p>")
+    (out,) = Normalize()([doc])
+    assert out.status == REJECTED and "extract" in out.reason

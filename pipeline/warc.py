@@ -80,13 +80,22 @@ def iter_records(stream: BinaryIO, max_record_bytes: int) -> Iterator[WarcRecord
         except ValueError:
             raise WarcError(f"record at byte {offset} has no valid Content-Length") from None
         if length > max_record_bytes:
-            stream.read(length)  # skip it, the next record may be fine
+            _skip(stream, length)  # the next record may be fine
             yield WarcRecord(offset, headers | {"x-oversize": str(length)}, b"")
             continue
         payload = stream.read(length)
         if len(payload) < length:
             raise WarcError(f"truncated WARC record at byte {offset}")
         yield WarcRecord(offset, headers, payload)
+
+
+def _skip(stream: BinaryIO, length: int, step: int = 1 << 20) -> None:
+    """Read past ``length`` bytes a step at a time (never all at once)."""
+    while length > 0:
+        chunk = stream.read(min(length, step))
+        if not chunk:
+            return
+        length -= len(chunk)
 
 
 def parse_http_response(payload: bytes) -> HttpResponse:

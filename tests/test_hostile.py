@@ -352,3 +352,18 @@ def test_symlinks_leading_outside_raw_are_rejected(tmp_path):
     assert docs["fifo/pipe.txt"].reason == "not a regular file"
     assert docs["to-inside.txt"].pending and docs["inside.txt"].pending
     assert all("not for the pipeline" not in d.content for d in docs.values())
+
+
+def test_oversized_warc_record_is_skipped_without_reading_it_into_memory(tmp_path):
+    path = tmp_path / "big.warc"
+    html = page(f"<p>{ARTICLE * 3}</p>").encode()
+    with open(path, "wb") as fh:
+        fh.write(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: %d\r\n\r\n" % (90 * MB))
+        fh.write(b"x" * (90 * MB) + b"\r\n\r\n")
+        fh.write(response_record("https://news.example/after", http_response(html)))
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(path), str(ROOT)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    docs, grown_mb = ast.literal_eval(out[0]), int(out[1])
+    assert docs[0][0] == REJECTED and "too large" in docs[0][1]
+    assert docs[1] == (PENDING, None)  # the record after it is read
+    assert grown_mb < 40

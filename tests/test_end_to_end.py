@@ -276,3 +276,22 @@ def test_text_dump_menus_and_links_removed(run):
     text = kept_text(run, DUMP)
     for junk in DUMP_CHROME_LEFT:
         assert junk not in text, junk
+
+
+def test_exact_copies_in_one_run_are_duplicates_of_the_first(tmp_path):
+    import gzip
+
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    page = (RAW / "news" / "capital-wire-cycle-lanes.html").read_bytes()
+    (raw / "a.html").write_bytes(page)
+    (raw / "b-mirror.html").write_bytes(page)
+    (raw / "c.html.gz").write_bytes(gzip.compress(page, mtime=0))
+    assert run_cli(raw, clean).exit_code == 0
+    rows = {r["source"]: r for r in read_manifest(clean)}
+    assert rows["a.html"]["status"] == "kept"
+    for copy in ("b-mirror.html", "c.html.gz"):
+        assert rows[copy]["status"] == "duplicate"
+        assert rows[copy]["duplicate_of"] == rows["a.html"]["id"]
+        assert rows[copy]["similarity"] == 1.0
+    assert len({r["id"] for r in rows.values()}) == 3

@@ -73,7 +73,9 @@ class Extract(MapStage):
             # Malformed trees can trip assertions inside lxml/trafilatura
             # (e.g. "<svg><html>"); that is a property of the page.
             return doc.reject(f"HTML the extractor cannot parse ({type(exc).__name__})")
-        meta = _metadata(result)
+        # Metadata given with the input (a feed's title and date, a crawl's
+        # URL) is a fact; the extractor's is a guess that only fills gaps.
+        meta = {k: v for k, v in _metadata(result).items() if not doc.meta.get(k)}
         text = (getattr(result, "text", None) or "").strip() if result is not None else ""
         done = doc.evolve(kind=TEXT, content="").with_meta(**meta)
         if not text:

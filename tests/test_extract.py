@@ -149,3 +149,21 @@ def test_jsonl_html_record_is_extracted():
     assert "A dredger arrived at Porthallow on Monday" in doc.content
     assert "Porthallow Post ©" not in doc.content
     assert doc.meta["title"] == "Dredging begins to reopen Porthallow harbour mouth"
+
+
+def test_metadata_given_with_the_input_wins_over_extracted_guesses():
+    html = ("<html><head><title>Page title</title></head><body><article><h1>Page title</h1><p>"
+            + "A dredger arrived at the harbour on Monday to clear the sand. " * 6
+            + "</p></article><footer>Porthallow Post &copy; 2026</footer></body></html>")
+    doc = extract(html_doc(html, title="Feed title", date="2026-02-27", url="https://feed.example/a"))
+    assert doc.meta["title"] == "Feed title"
+    assert doc.meta["date"] == "2026-02-27"
+    assert doc.meta["url"] == "https://feed.example/a"
+
+
+def test_extracted_metadata_fills_the_gaps():
+    doc = extract(html_doc((RAW / "news" / "capital-wire-cycle-lanes.html").read_text(encoding="utf-8"),
+                           url="https://mirror.example/x"))
+    assert doc.meta["url"] == "https://mirror.example/x"
+    assert doc.meta["author"] == "Tomasz Wierzba"
+    assert doc.meta["title"].startswith("Council approves protected cycle lanes")

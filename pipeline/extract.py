@@ -60,15 +60,13 @@ class Extract(MapStage):
         import trafilatura  # heavy import, paid only by runs that see HTML
 
         try:
-            result = trafilatura.bare_extraction(
-                html,
-                url=doc.meta.get("url"),
-                with_metadata=True,
-                include_comments=self.config.include_comments,
-                include_tables=self.config.include_tables,
-                favor_precision=self.config.favor_precision,
-                fast=self.config.fast,
-            )
+            result = self._bare_extraction(trafilatura, html, doc, self.config.include_tables)
+            if self.config.include_tables and _flattened_layout_table(result):
+                # A page laid out with a <table> comes out as one line of
+                # cells; read without tables, its paragraphs survive.
+                retry = self._bare_extraction(trafilatura, html, doc, False)
+                if _text_of(retry).count("\n") > _text_of(result).count("\n"):
+                    result = retry
         except (AssertionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
             # Malformed trees can trip assertions inside lxml/trafilatura
             # (e.g. "<svg><html>"); that is a property of the page.
@@ -82,6 +80,29 @@ class Extract(MapStage):
             return done.mark_empty("no main text found in the HTML")
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
         return done.evolve(content="\n\n".join(paragraphs))
+
+
+    def _bare_extraction(self, trafilatura, html: str, doc: Document, include_tables: bool):
+        return trafilatura.bare_extraction(
+            html,
+            url=doc.meta.get("url"),
+            with_metadata=True,
+            include_comments=self.config.include_comments,
+            include_tables=include_tables,
+            favor_precision=self.config.favor_precision,
+            fast=self.config.fast,
+        )
+
+
+def _text_of(result) -> str:
+    return (getattr(result, "text", None) or "") if result is not None else ""
+
+
+def _flattened_layout_table(result, min_chars: int = 1000) -> bool:
+    """Most of the text in one long line of table cells ("a | b | c")."""
+    text = _text_of(result)
+    longest = max(text.split("\n"), key=len, default="")
+    return len(longest) >= min_chars and len(longest) >= 0.6 * len(text) and " | " in longest
 
 
 class ExtractTimeout(BaseException):

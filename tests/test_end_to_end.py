@@ -228,16 +228,7 @@ def test_new_copy_in_a_later_run_is_a_duplicate_of_the_earlier_original(tmp_path
 
 # -- clean texts --------------------------------------------------------------------------
 
-def _page_cases():
-    for source, body, chrome in PAGES:
-        marks = []
-        if source == TABLE_LAYOUT:
-            marks = [pytest.mark.xfail(strict=True, reason="table-based layouts are flattened into one line "
-                                                          "by extraction, so page chrome cannot be stripped")]
-        yield pytest.param(source, body, chrome, id=source.split("/")[-1], marks=marks)
-
-
-@pytest.mark.parametrize("source, body, chrome", list(_page_cases()))
+@pytest.mark.parametrize("source, body, chrome", PAGES, ids=[p[0].split("/")[-1] for p in PAGES])
 def test_clean_text_of_sample_pages(run, source, body, chrome):
     text = kept_text(run, source, marker=body[0])
     for sentence in body:
@@ -248,7 +239,7 @@ def test_clean_text_of_sample_pages(run, source, body, chrome):
     assert len(paragraphs) >= 2
 
 
-@pytest.mark.parametrize("source", [p[0] for p in PAGES if p[0] != TABLE_LAYOUT and "." in p[0]])
+@pytest.mark.parametrize("source", [p[0] for p in PAGES])
 def test_common_chrome_absent(run, source):
     for row in run.by_source(source):
         text = run.text(row)

@@ -33,6 +33,8 @@ class ExtractConfig:
     # Wall-clock limit per page (0: none). Pages with 100,000 elements take
     # trafilatura many seconds; ordinary news pages well under one.
     timeout_seconds: float = 15.0
+    # Paragraphs of extracted text; later stages work line by line.
+    max_paragraphs: int = 50_000
 
 
 class Extract(MapStage):
@@ -79,6 +81,8 @@ class Extract(MapStage):
         if not text:
             return done.mark_empty("no main text found in the HTML")
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+        if len(paragraphs) > self.config.max_paragraphs:
+            return done.reject(f"extracted text has too many paragraphs (over {self.config.max_paragraphs:,})")
         return done.evolve(content="\n\n".join(paragraphs))
 
 

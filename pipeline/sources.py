@@ -36,6 +36,7 @@ class ReadConfig:
     # Text and HTML compress 3-30 times; far more than that is a bomb. Small
     # files may expand up to max_document_bytes whatever their ratio.
     max_gzip_ratio: int = 200
+    max_document_lines: int = 50_000  # of a text document
 
 
 class _Bounded(io.RawIOBase):
@@ -92,6 +93,20 @@ def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Docu
 
 
 def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
+    for doc in _read_file(path, root, config):
+        yield _check_lines(doc, config)
+
+
+def _check_lines(doc: Document, config: ReadConfig) -> Document:
+    # Later stages work line by line; a "text" of a million short lines is
+    # not an article and would keep them busy for minutes.
+    if doc.pending and doc.kind == TEXT and doc.content.count("\n") >= config.max_document_lines:
+        where = f"line {doc.offset}: " if doc.offset is not None else ""  # JSONL records
+        return doc.reject(f"{where}text has too many lines (over {config.max_document_lines:,})")
+    return doc
+
+
+def _read_file(path: Path, root: Path, config: ReadConfig) -> Iterator[Document]:
     source = relative_source(path, root)
     problem = path_problem(path, root, config)
     if problem:

@@ -367,3 +367,16 @@ def test_oversized_warc_record_is_skipped_without_reading_it_into_memory(tmp_pat
     assert docs[0][0] == REJECTED and "too large" in docs[0][1]
     assert docs[1] == (PENDING, None)  # the record after it is read
     assert grown_mb < 40
+
+
+def test_text_of_a_million_short_lines_is_rejected_at_once(tmp_path):
+    (tmp_path / "lines.txt").write_bytes(b"x\n" * 1_000_000)
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"text": "y\n" * 60_000}) + "\n", encoding="utf-8")
+    docs = {d.source: d for d in read_tree(tmp_path)}
+    assert docs["lines.txt"].status == REJECTED and "too many lines" in docs["lines.txt"].reason
+    assert docs["feed.jsonl"].reason.startswith("line 1: text has too many lines")
+
+
+def test_extracted_text_of_too_many_paragraphs_is_rejected():
+    doc = extract(page("<p>word</p>" * 200), max_paragraphs=100)
+    assert doc.status == REJECTED and "too many paragraphs" in doc.reason

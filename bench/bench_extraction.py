@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Extraction benchmark: trafilatura alone vs trafilatura + strip, and strip on text dumps.
 
-    .venv/bin/python bench/bench_extraction.py [--json OUT]
+    .venv/bin/python bench/bench_extraction.py [--precision] [--fast] [--model M.json] [--json OUT]
 
-Reads the benchmark data from ../shared (next to the repository) and exits
-cleanly when it is not there. Prints F1 / precision / recall (Scrapinghub
-word 4-gram metric; snippet metric for trafilatura_eval) for every dataset,
-mode and split, and pages per second of each step. Held-out pages (one in
-three, by hash of the id) were never used to train or tune the strip model.
+Reads the benchmark data from ../shared (next to the repository; override
+with PIPELINE_SHARED) and exits cleanly when it is not there. Prints F1 /
+precision / recall (Scrapinghub word 4-gram metric; the snippet metric for
+trafilatura_eval) for every dataset, mode and split, and pages per second of
+each step. HTML mode runs the pipeline's own Extract, Strip and Normalize
+stages. Held-out pages (one in three, by hash of the id) were never used to
+train or tune the strip model. trafilatura output and extra renderings are
+cached under PIPELINE_BENCH_CACHE (default /tmp/pipeline-bench-cache).
 """
 from __future__ import annotations
 
@@ -114,6 +117,11 @@ def text_mode(strip: Strip) -> dict:
         "strip": scores_by_split(gold, {d.id: light_normalise(d.text) for d in stripped}),
     }
     res["pages_per_s"] = {"strip": len(docs) / t_strip}
+    # The same pages rendered in the other text style (needs inscriptis).
+    other = sd.other_style_dumps()
+    if other:
+        res["strip, other render style"] = scores_by_split(
+            gold, {pid: light_normalise(strip.clean(t)[0]) for pid, t in other.items()})
     return res
 
 

@@ -65,6 +65,9 @@ def _weights(x: np.ndarray) -> np.ndarray:
     return w / w.sum() * len(w)
 
 
+TREE_OPTIONS: dict = {}
+
+
 def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tuple:
     """Stage one, then stage two on out-of-fold stage-one scores."""
     def stack(idx, extra=None):
@@ -76,7 +79,7 @@ def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tup
         return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
     def learner(x, y, w):
-        return fit_trees(x, y, w) if kind == "trees" else fit_logistic(x, y, w, l2=l2)
+        return fit_trees(x, y, w, **TREE_OPTIONS) if kind == "trees" else fit_logistic(x, y, w, l2=l2)
 
     idx = [i for i, r in enumerate(rows) if r["free"].any()]
     first = learner(*stack(idx))
@@ -134,7 +137,12 @@ def main() -> int:
     ap.add_argument("--min-gain", type=float, default=0.005,
                     help="ship a profile's model only if it beats the rules alone by this F1")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--trees", type=int, default=120)
+    ap.add_argument("--depth", type=int, default=4)
+    ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--profiles", default="dump,extracted", help="which profiles to train")
     args = ap.parse_args()
+    TREE_OPTIONS.update(n_trees=args.trees, depth=args.depth, rate=args.rate)
     if not sd.available():
         print(f"benchmark data not found under {sd.DATA}; nothing to train on")
         return 0
@@ -147,7 +155,7 @@ def main() -> int:
         row["fold"] = int(pid[:8], 16) % 5
         rows.append(row)
     profiles = {}
-    for profile in ("dump", "extracted"):
+    for profile in args.profiles.split(","):
         part = [r for r in rows if r["profile"] == profile]
         first, second, oof = fit(part, args.l2, args.kind)
         info = {
@@ -155,6 +163,7 @@ def main() -> int:
             "trained_on": "all pages" if args.all else "tuning split",
             "documents": len(part),
             "kind": args.kind,
+            **({"trees": args.trees, "depth": args.depth, "rate": args.rate} if args.kind == "trees" else {"l2": args.l2}),
         }
         print(f"profile {profile}: {len(part)} documents")
         threshold, f1, rules_f1 = tune_threshold(part, oof)

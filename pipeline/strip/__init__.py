@@ -1,4 +1,25 @@
-"""Boilerplate removal on text: named rules, a small line model, optional site templates."""
+"""Boilerplate removal on text.
+
+``Strip`` takes a TEXT document and removes the lines that are not article
+text, recording each removed line with the name of the rule that removed it:
+
+1. Named rules (``rules.py``) recognise one kind of line each: skip links,
+   bare and short URLs, share widgets, advert slots, photo credits and
+   captions, bylines and date lines, related/read-more links, aggregator
+   chrome, newsletter and cookie boxes, comment forms and captchas, spam link
+   footers, copyright lines, breadcrumbs, menu words.
+2. Context rules (``context.py``) look at neighbours: truncated teasers that
+   repeat the start of the next paragraph, repeated fragments and lines,
+   alt text next to its caption, the brand lines of a spam footer.
+3. A line model (``model.py``, boosted trees over ``features.py``) judges the
+   rest, for raw page dumps. Already-extracted text (few short lines) runs
+   on the rules alone: there the model did not beat them.
+4. Optionally, lines that recur across many documents of one site in a batch
+   (``templates.py``) are removed as site templates.
+
+``bench/train_strip.py`` rebuilds the model; ``bench/bench_extraction.py``
+measures the stage.
+"""
 from .stage import MODEL_RULE, Strip, StripConfig
 
 __all__ = ["MODEL_RULE", "Strip", "StripConfig"]

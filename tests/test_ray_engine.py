@@ -195,3 +195,16 @@ def test_template_learning_is_refused(tmp_path):
     config = PipelineConfig(strip=StripConfig(template_batch=50))
     with pytest.raises(EngineRefused, match="template_batch"):
         ray_engine.run(tmp_path, tmp_path / "clean", config)
+
+
+def test_cli_engine_option(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    raw = tmp_path / "raw"
+    generate(raw, 60, seed=3)
+    result = CliRunner().invoke(cli, ["run", "--engine", "ray", str(raw), str(tmp_path / "clean")])
+    assert result.exit_code == 0, result.output
+    run_local(raw, tmp_path / "local")
+    assert_same(tmp_path / "local", tmp_path / "clean")

@@ -121,7 +121,9 @@ def session(ray, address: str | None) -> Iterator[None]:
     saved = (context.shuffle_strategy, context.enable_progress_bars)
     # Sort-based shuffles run as plain tasks; the hash shuffle starts actor
     # pools, which costs seconds per shuffle and gains nothing at our sizes.
-    context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    strategies = getattr(ray.data.context, "ShuffleStrategy", None)
+    if strategies is not None:
+        context.shuffle_strategy = strategies.SORT_SHUFFLE_PULL_BASED
     context.enable_progress_bars = log.isEnabledFor(logging.INFO)
     try:
         yield
@@ -191,8 +193,9 @@ def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pi
                 on_document(doc)
     clock.lap("write")
     ray_dedup.commit(decisions)
-    report.stage_seconds = _stage_seconds(docs, config, clock)
     commit(clean_dir, ledger, inputs, existing, records)
+    clock.lap("commit")
+    report.stage_seconds = _stage_seconds(docs, config, clock)
 
 
 def _stage_seconds(docs, config: PipelineConfig, clock: "_Clock") -> dict:

@@ -44,6 +44,7 @@ class RunReport:
     inputs_known: int = 0  # same bytes as an input processed before: skipped
     input_bytes: int = 0  # bytes of the new and changed inputs
     already_recorded: int = 0  # documents of those inputs the manifest already has
+    copied: int = 0  # records of copied inputs, made without processing them
     documents: Counter = field(default_factory=Counter)
     rejected_by_reason: Counter = field(default_factory=Counter)
     removed_by_rule: Counter = field(default_factory=Counter)
@@ -59,6 +60,13 @@ class RunReport:
             self.rejected_by_reason[reason_kind(doc.reason)] += 1
         for removal in doc.removed:
             self.removed_by_rule[removal.rule] += 1
+
+    def count_record(self, rec: dict) -> None:
+        """Count a manifest record made without a document (a copied input's)."""
+        self.documents[rec["status"]] += 1
+        self.copied += 1
+        if rec["status"] in (REJECTED, EMPTY):
+            self.rejected_by_reason[reason_kind(rec.get("reason", ""))] += 1
 
     @property
     def inputs_todo(self) -> int:
@@ -86,7 +94,7 @@ class RunReport:
                 "changed_files": self.inputs_changed[:MAX_LISTED],
             },
             "documents": {"total": total, **{s: self.documents.get(s, 0) for s in STATUSES},
-                          "already_recorded": self.already_recorded},
+                          "already_recorded": self.already_recorded, "copies": self.copied},
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "removed_lines_by_rule": dict(sorted(self.removed_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
             "stage_seconds": self.stage_seconds,

@@ -66,7 +66,34 @@ def test_renamed_and_redownloaded_files_are_not_processed_again(first_run, tmp_p
     shutil.copy(raw / "gen" / "story-01.txt", raw / "gen" / "story-01 (1).txt")
     report = run(raw, clean)
     assert report.inputs_todo == 0
-    assert snapshot(clean) == before
+    after = snapshot(clean)
+    manifest_before = after.pop("manifest.jsonl"), before.pop("manifest.jsonl")
+    assert after == before  # no clean text written or changed
+    rows = {r["source"]: r for r in read_manifest(clean)}
+    # Each copy is still an input the manifest accounts for.
+    for copy, original in (("gen/renamed.txt", "gen/story-00.txt"), ("gen/story-01 (1).txt", "gen/story-01.txt")):
+        assert rows[copy]["status"] == "duplicate", rows[copy]
+        assert rows[copy]["duplicate_of"] == rows[original]["id"]
+        assert rows[copy]["similarity"] == 1.0
+    assert report.documents["duplicate"] == 2
+    assert manifest_before[0].startswith(manifest_before[1])  # earlier records untouched
+    # A third run adds nothing more.
+    again = snapshot(clean)
+    assert sum(run(raw, clean).documents.values()) == 0
+    assert snapshot(clean) == again
+
+
+def test_copy_of_a_rejected_file_is_rejected_for_the_same_reason(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.bin").write_bytes(bytes(range(256)) * 40)
+    (raw / "b.bin").write_bytes(bytes(range(256)) * 40)
+    report = run(raw, tmp_path / "clean")
+    rows = {r["source"]: r for r in read_manifest(tmp_path / "clean")}
+    assert rows["a.bin"]["status"] == rows["b.bin"]["status"] == "rejected"
+    assert rows["b.bin"]["reason"].startswith(rows["a.bin"]["reason"])
+    assert "same bytes as a.bin" in rows["b.bin"]["reason"]
+    assert report.documents["rejected"] == 2
 
 
 def test_changed_file_is_processed_again_and_reported(first_run, tmp_path):

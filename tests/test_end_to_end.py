@@ -290,8 +290,6 @@ def test_gzipped_copy_in_one_run_is_a_duplicate_of_the_first(tmp_path):
     assert rows["c.html.gz"]["similarity"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="a byte-identical second file in the same run is skipped by the "
-                                       "input ledger and never reaches the manifest")
 def test_identical_file_in_one_run_is_recorded_as_a_duplicate(tmp_path):
     rows = _copies_run(tmp_path)
     assert rows["b-mirror.html"]["status"] == "duplicate"

@@ -44,7 +44,9 @@ def baseline(tmp_path_factory):
     root = tmp_path_factory.mktemp("baseline")
     raw = make_raw(root / "raw")
     report = run(raw, root / "clean")
-    return raw, snapshot(root / "clean"), sum(report.documents.values())
+    # Documents through the stages, and all records (copied inputs' too).
+    streamed = sum(report.documents.values()) - report.copied
+    return raw, snapshot(root / "clean"), sum(report.documents.values()), streamed
 
 
 def assert_complete(raw: Path, clean: Path, expected: dict[str, bytes]) -> None:
@@ -84,16 +86,16 @@ def killed_run(raw: Path, clean: Path, point: str) -> None:
 
 @pytest.mark.parametrize("point", ["document:1", "document:last", "manifest", "ledger", "report"])
 def test_killed_at_a_step_then_completed(baseline, tmp_path, point):
-    raw, expected, total = baseline
+    raw, expected, _, streamed = baseline
     clean = tmp_path / "clean"
-    killed_run(raw, clean, point.replace("last", str(total)))
+    killed_run(raw, clean, point.replace("last", str(streamed)))
     assert [r["outcome"] for r in load_reports(clean / ".state")] == ["interrupted"]
     assert_complete(raw, clean, expected)
     assert [r["outcome"] for r in load_reports(clean / ".state")] == ["interrupted", "completed", "completed"]
 
 
 def test_killed_twice_then_completed(baseline, tmp_path):
-    raw, expected, _ = baseline
+    raw, expected, _, _ = baseline
     clean = tmp_path / "clean"
     killed_run(raw, clean, "document:9")
     killed_run(raw, clean, "ledger")
@@ -101,7 +103,7 @@ def test_killed_twice_then_completed(baseline, tmp_path):
 
 
 def test_killed_at_arbitrary_moments(baseline, tmp_path):
-    raw, expected, _ = baseline
+    raw, expected, _, _ = baseline
     clean = tmp_path / "clean"
     for delay in (0.1, 0.3, 0.5, 0.7):
         proc = start_run(raw, clean)
@@ -112,7 +114,7 @@ def test_killed_at_arbitrary_moments(baseline, tmp_path):
 
 
 def test_two_runs_at_once_wait_for_each_other(baseline, tmp_path):
-    raw, expected, total = baseline
+    raw, expected, total, _ = baseline
     clean = tmp_path / "clean"
     procs = [subprocess.Popen(pipeline_cmd("run", "--wait", "120", str(raw), str(clean)), env=env(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -127,7 +129,7 @@ def test_two_runs_at_once_wait_for_each_other(baseline, tmp_path):
 def test_second_run_without_wait_is_refused(baseline, tmp_path):
     from pipeline.lock import FileLock
 
-    raw, _, _ = baseline
+    raw, _, _, _ = baseline
     clean = tmp_path / "clean"
     with FileLock(clean / ".state" / "lock") as lock:
         lock.acquire()

@@ -33,9 +33,12 @@ run: $(STAMP) samples
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Each benchmark reads $(SHARED)/data and says so and exits 0 when it is absent.
+ENGINE_DOCS ?= 100000
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extraction.py
 	$(BIN)/python bench/bench_dedup.py
+	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
 
 # Stage by stage, each reading the previous stage's records.
 extract: $(STAMP) samples

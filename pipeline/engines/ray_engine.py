@@ -125,10 +125,15 @@ def session(ray, address: str | None) -> Iterator[None]:
     if strategies is not None:
         context.shuffle_strategy = strategies.SORT_SHUFFLE_PULL_BASED
     context.enable_progress_bars = log.isEnabledFor(logging.INFO)
+    # Ray Data logs every dataset it runs at INFO; show that only with -v.
+    data_log = logging.getLogger("ray.data")
+    saved_level = data_log.level
+    data_log.setLevel(logging.NOTSET if log.isEnabledFor(logging.INFO) else logging.WARNING)
     try:
         yield
     finally:
         context.shuffle_strategy, context.enable_progress_bars = saved
+        data_log.setLevel(saved_level)
         if started:
             ray.shutdown()
 

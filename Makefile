@@ -9,12 +9,12 @@ CLEAN  ?= clean
 SHARED ?= ../shared
 WORK   := $(CLEAN)/.work
 
-.PHONY: run test bench bench-quick samples extract strip normalize dedup write clean-output distclean help
+.PHONY: run test bench samples extract strip normalize dedup write clean-output distclean help
 
 help:
 	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
 	@echo "make test    - run the test suite"
-	@echo "make bench   - extraction and dedup benchmarks (needs $(SHARED)/data)"
+	@echo "make bench   - extraction, dedup and engine benchmarks (needs $(SHARED)/data)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
 
 $(STAMP): pyproject.toml

@@ -98,20 +98,30 @@ def run(
     Raises ``lock.Locked`` if another run holds the folders for longer than
     ``wait`` seconds. With ``dry_run``, only plans: nothing is written.
     """
-    raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
-    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
-    check_folders(raw_dir, clean_dir, state_dir)
-    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
-                       config=as_dict(config))
     if dry_run:
+        raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
         _count_inputs(report, plan(raw_dir, Ledger(state_dir / LEDGER), config.read))
         report.outcome, report.finished = "dry-run", utc_now()
         return report
+
+    def work(raw: Path, clean: Path, state: Path, report: RunReport) -> None:
+        _run_locked(raw, clean, state, config, report, on_document)
+
+    return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
+
+
+def supervised(raw_dir: Path, clean_dir: Path, config: PipelineConfig, state_dir: Path | None,
+               wait: float, work: Callable[[Path, Path, Path, RunReport], None]) -> RunReport:
+    """Run ``work(raw, clean, state, report)`` as one run: checked folders, the
+    lock, a report saved before (a killed run stays listed) and after, the
+    outcome and exit code. Shared by every engine.
+    """
+    raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
     with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait):
         started = time.perf_counter()
         try:
             report.save(state_dir)  # "running": a killed run stays listed
-            _run_locked(raw_dir, clean_dir, state_dir, config, report, on_document)
+            work(raw_dir, clean_dir, state_dir, report)
             report.outcome = "completed"
             report.exit_code = exitcodes.SOME_REJECTED if report.documents.get(REJECTED) else exitcodes.OK
         except BaseException as exc:
@@ -128,6 +138,15 @@ def run(
                 if report.outcome == "completed":
                     raise
     return report
+
+
+def _begin(raw_dir, clean_dir, state_dir, config: PipelineConfig) -> tuple[Path, Path, Path, RunReport]:
+    raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
+    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
+    check_folders(raw_dir, clean_dir, state_dir)
+    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
+                       config=as_dict(config))
+    return raw_dir, clean_dir, state_dir, report
 
 
 def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: PipelineConfig,

@@ -208,3 +208,7 @@ def test_cli_engine_option(tmp_path):
     assert result.exit_code == 0, result.output
     run_local(raw, tmp_path / "local")
     assert_same(tmp_path / "local", tmp_path / "clean")
+    # The same run bookkeeping as the local engine: one report, its exit code.
+    [saved] = (tmp_path / "clean" / ".state" / "runs").glob("*.json")
+    report = json.loads(saved.read_text(encoding="utf-8"))
+    assert (report["outcome"], report["exit_code"]) == ("completed", 0)

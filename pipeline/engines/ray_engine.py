@@ -34,14 +34,12 @@ from typing import Callable, Iterator
 
 from .. import manifest
 from ..atomic import remove_stale_temps
-from ..batch import CLEAN_LOCK, INDEX, LEDGER, STATE_LOCK, _count_inputs, commit, default_state_dir, plan
+from ..batch import INDEX, LEDGER, _count_inputs, commit, plan, supervised
 from ..batch import run as run_local
 from ..config import PipelineConfig
 from ..document import Document
 from ..ledger import KNOWN, Ledger
-from ..lock import hold
-from ..report import RUNS_DIR, RunReport, utc_now
-from ..settings import as_dict
+from ..report import RUNS_DIR, RunReport
 from ..write import AUDIT_DIR
 from . import EngineRefused, require_ray, tasks
 
@@ -67,28 +65,12 @@ def run(
     check_supported(config)
     if dry_run:  # planning is the driver's work in both engines
         return run_local(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=True)
-    raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
-    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
-    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
-                       config=as_dict(config))
-    with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait), session(ray, address):
-        started = time.perf_counter()
-        try:
-            _run_locked(ray, _absolute(raw_dir), _absolute(clean_dir), _absolute(state_dir),
-                        config, report, on_document)
-            report.outcome = "completed"
-        except BaseException as exc:
-            report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            report.seconds = time.perf_counter() - started
-            report.finished = utc_now()
-            try:
-                report.save(state_dir)
-            except OSError:
-                if report.outcome == "completed":
-                    raise
-    return report
+
+    def work(raw: Path, clean: Path, state: Path, report: RunReport) -> None:
+        with session(ray, address):
+            _run_locked(ray, _absolute(raw), _absolute(clean), _absolute(state), config, report, on_document)
+
+    return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
 
 
 def check_supported(config: PipelineConfig) -> None:

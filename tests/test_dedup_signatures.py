@@ -170,3 +170,29 @@ def test_signatures_do_not_depend_on_the_process(tmp_path):
     env = dict(os.environ, PYTHONHASHSEED="12345")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == str(signature(TEXT, DedupConfig()).tolist())
+
+
+def _token_hash_by_definition(token: bytes) -> int:
+    mask = (1 << 64) - 1
+    total = len(token) * 0xD6E8FEB86659FD93
+    for pos, byte in enumerate(token):
+        weight = ((pos * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & mask) | 1
+        total += (byte + 1) * weight
+    x = total & mask
+    for mult in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+        x ^= x >> 33
+        x = (x * mult) & mask
+    return x ^ (x >> 33)
+
+
+@pytest.mark.parametrize("pad", [0, 1, 1 << 23])
+def test_token_hashes_follow_their_definition(pad):
+    # Tokens at odd and even offsets, long ones, non-ASCII bytes, and a
+    # buffer large enough to take the unpacked prefix-sum path.
+    words = ["a", "oil", "x" * 300, "caf\u00e9", "_9", "z" * 17, "\u4e2d\u6587"]
+    text = " " * pad + " ,".join(words) + "\n" + "a  b"
+    buf = text.encode()
+    got, counts = _hash_tokens(buf, np.array([0, len(buf) - 4], dtype=np.int64))
+    expected = [_token_hash_by_definition(w.encode()) for w in words + ["a", "b"]]
+    assert got.tolist() == expected
+    assert counts.tolist() == [len(words), 2]

@@ -39,6 +39,19 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """How the page showed one paragraph: the HTML element it came from
+    ("p", "li", "h1", ..., "" when not found) and the share of its characters
+    inside links."""
+
+    tag: str = ""
+    links: float = 0.0
+
+    def to_list(self) -> list:
+        return [self.tag, round(self.links, 3)]
+
+
+@dataclass(frozen=True)
 class Document:
     id: str
     source: str  # path relative to the raw folder
@@ -51,6 +64,10 @@ class Document:
     duplicate_of: str | None = None
     similarity: float | None = None
     removed: tuple[Removal, ...] = ()
+    # Layout of each paragraph of ``content`` as the page showed it
+    # (``Hint``), set by extract and used by strip; () when unknown. A stage
+    # that changes the paragraphs drops them.
+    hints: tuple["Hint", ...] = ()
 
     @property
     def text(self) -> str:
@@ -94,6 +111,8 @@ class Document:
                 out[name] = value
         if self.removed:
             out["removed"] = [r.to_dict() for r in self.removed]
+        if self.hints:
+            out["hints"] = [h.to_list() for h in self.hints]
         return out
 
     @classmethod
@@ -112,6 +131,7 @@ class Document:
             duplicate_of=data.get("duplicate_of"),
             similarity=data.get("similarity"),
             removed=tuple(Removal(**r) for r in data.get("removed", ())),
+            hints=tuple(Hint(str(h[0]), float(h[1])) for h in data.get("hints", ())),
         )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .document import HTML, TEXT, Document
+from .hints import block_index, paragraph_hints
 from .stage import MapStage
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class ExtractConfig:
     timeout_seconds: float = 15.0
     # Paragraphs of extracted text; later stages work line by line.
     max_paragraphs: int = 50_000
+    # Record each paragraph's HTML element and link share for strip.
+    hints: bool = True
 
 
 class Extract(MapStage):
@@ -62,7 +65,11 @@ class Extract(MapStage):
         import trafilatura  # heavy import, paid only by runs that see HTML
 
         try:
-            result = self._bare_extraction(trafilatura, html, doc, self.config.include_tables)
+            tree = _parse(html) if self.config.hints else None
+            index = block_index(tree) if tree is not None else {}
+            # trafilatura takes the parsed tree as it would have parsed it.
+            result = self._bare_extraction(trafilatura, tree if tree is not None else html, doc,
+                                           self.config.include_tables)
             if self.config.include_tables and _flattened_layout_table(result):
                 # A page laid out with a <table> comes out as one line of
                 # cells; read without tables, its paragraphs survive.
@@ -83,7 +90,8 @@ class Extract(MapStage):
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
         if len(paragraphs) > self.config.max_paragraphs:
             return done.reject(f"extracted text has too many paragraphs (over {self.config.max_paragraphs:,})")
-        return done.evolve(content="\n\n".join(paragraphs))
+        hints = paragraph_hints(paragraphs, index) if index else ()
+        return done.evolve(content="\n\n".join(paragraphs), hints=hints)
 
 
     def _bare_extraction(self, trafilatura, html: str, doc: Document, include_tables: bool):
@@ -96,6 +104,16 @@ class Extract(MapStage):
             favor_precision=self.config.favor_precision,
             fast=self.config.fast,
         )
+
+
+def _parse(html: str):
+    """The page as trafilatura would parse it, or None."""
+    from trafilatura.utils import load_html
+
+    try:
+        return load_html(html)
+    except (ValueError, TypeError):
+        return None
 
 
 def _text_of(result) -> str:

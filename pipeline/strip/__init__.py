@@ -14,7 +14,12 @@ text, recording each removed line with the name of the rule that removed it:
 3. A line model (``model.py``, boosted trees over ``features.py``) judges the
    rest, for raw page dumps. Already-extracted text (few short lines) runs
    on the rules alone: there the model did not beat them.
-4. Optionally, lines that recur across many documents of one site in a batch
+4. Layout rules (``layout.py``) use what extract knew about the page, when
+   the document carries it: the title (a headline repeating it goes) and
+   per-paragraph hints (``Document.hints``: element and link share) for
+   top-level headlines, runs of other articles' headlines and link lists
+   after the article. Text without hints is judged on the text alone.
+5. Optionally, lines that recur across many documents of one site in a batch
    (``templates.py``) are removed as site templates.
 
 ``bench/train_strip.py`` rebuilds the model; ``bench/bench_extraction.py``

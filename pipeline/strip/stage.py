@@ -9,7 +9,7 @@ import numpy as np
 
 from ..document import TEXT, Document, Removal
 from ..stage import MapStage
-from . import context
+from . import context, layout
 from .features import FEATURE_NAMES, doc_short_share, model_inputs, unit_text
 from .lines import WORD, Line, blocks, split_lines
 from .model import ModelSet, default_model, profile_of
@@ -59,15 +59,18 @@ class Strip(MapStage):
     def process(self, doc: Document) -> Document:
         if doc.kind != TEXT:
             return doc
-        kept, removed = self.clean(doc.text, site_of(doc) if self.templates else "")
+        kept, removed = self.clean(doc.text, site_of(doc) if self.templates else "",
+                                   hints=doc.hints, title=doc.meta.get("title"))
         if not kept.strip():
             return doc.mark_empty("no main text left after boilerplate removal").evolve(
-                removed=doc.removed + removed
+                removed=doc.removed + removed, hints=()
             )
-        return doc.evolve(content=kept, removed=doc.removed + removed)
+        return doc.evolve(content=kept, removed=doc.removed + removed, hints=())
 
-    def clean(self, text: str, site: str = "") -> tuple[str, tuple[Removal, ...]]:
-        """The text with boilerplate removed, and the removed lines with reasons."""
+    def clean(self, text: str, site: str = "", hints=(), title: str | None = None
+              ) -> tuple[str, tuple[Removal, ...]]:
+        """The text with boilerplate removed, and the removed lines with reasons.
+        ``hints`` (one per paragraph, from extract) and ``title`` are optional."""
         lines = split_lines(text)
         if not lines:
             return "", ()
@@ -79,6 +82,11 @@ class Strip(MapStage):
                     reasons[gi] = "site_template"
         if self.model is not None and self.config.use_model:
             self._apply_model(lines, groups, reasons)
+        # After the model, which was trained on text alone and sees the page
+        # as the text rules left it.
+        layout.apply_all([unit_text(lines, g) for g in groups], reasons,
+                         [sum(lines[i].words for i in g) for g in groups],
+                         layout.unit_hints(lines, groups, hints), title)
         return assemble(lines, groups, reasons)
 
     def _apply_model(self, lines, groups, reasons) -> None:

@@ -87,3 +87,25 @@ def test_hints_that_do_not_fit_the_text_are_ignored():
     paras = [*BODY, "Bridge repairs", "New bus route"]
     out = _strip(paras, [Hint("h3")] * 3)  # three hints for five paragraphs
     assert out.content == "\n\n".join(paras)
+
+
+def test_named_column_link_between_paragraphs_goes():
+    paras = [BODY[0], "Mara Quill: Why small harbours matter more than ever", BODY[1],
+             "Ferry Times: Winter And Summer", BODY[2]]
+    out = Strip().process(Document(id="d", source="d", content="\n\n".join(paras)))
+    assert out.content == "\n\n".join([BODY[0], BODY[1], "Ferry Times: Winter And Summer", BODY[2]])
+    assert [r.rule for r in out.removed] == ["related_links"]
+
+
+def test_label_lines_in_a_list_stay():
+    paras = [BODY[0], "Opening Hours: Monday to Friday from nine", "Ticket Office: Closed on public holidays", BODY[1]]
+    assert Strip().process(Document(id="d", source="d", content="\n\n".join(paras))).content == "\n\n".join(paras)
+
+
+def test_lead_photo_caption_above_the_byline_goes_headline_stays():
+    caption = "The new electric ferry leaves the harbour at dawn on its first crossing with passengers on board"
+    text = "\n\n".join([caption, "By Morag Linton", *BODY])
+    assert Strip().process(Document(id="d", source="d", content=text)).content == "\n\n".join(BODY)
+    headline = "Kelmouth Ferry Crossing To Run On Battery Power From Spring As The Board Approves The Plan"
+    text = "\n\n".join([headline, "By Morag Linton", *BODY])
+    assert headline in Strip().process(Document(id="d", source="d", content=text)).content

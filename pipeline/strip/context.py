@@ -102,8 +102,49 @@ def caption_neighbours(texts, reasons, min_overlap: float = 0.4, max_words: int 
                     break
 
 
+def _is_prose(text: str, words: int) -> bool:
+    return words >= 10 and ends_sentence(text)
+
+
+def leading_captions(texts, reasons, counts, min_words: int = 15, max_words: int = 40) -> None:
+    """A long unpunctuated sentence-case line opening the page, right above
+    its byline or date line, is the caption of the lead photo (a headline is
+    shorter or title-cased)."""
+    if len(texts) < 2 or reasons[0] is not None or reasons[1] not in ("byline", "date_line"):
+        return
+    t = texts[0]
+    if not min_words <= counts[0] <= max_words or ends_sentence(t) or t.endswith(":"):
+        return
+    words = WORD.findall(t)
+    if sum(w[:1].isupper() for w in words) / len(words) < 0.5:
+        reasons[0] = "photo_caption"
+
+
+# "Anne Applebaum: What Assad's fall means for other autocrats": a named
+# column or interview linked from the article.
+_NAME_HEADLINE = re.compile(
+    r"^(?!(?:The|A|An|New|More|Read|Watch|Listen|Update|Editor's)\b)[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,2}: "
+    r"[A-Z\"“‘'][^:]*[^.!?:;,\"”’'…)]$")
+
+
+def name_headlines(texts, reasons, counts, min_words: int = 6, max_words: int = 16) -> None:
+    """A lone "Name Surname: headline" line after a paragraph of the article,
+    with article text or nothing after it, links to another piece."""
+    for i in range(1, len(texts)):
+        if reasons[i] is not None or not min_words <= counts[i] <= max_words:
+            continue
+        if not _is_prose(texts[i - 1], counts[i - 1]) or reasons[i - 1] is not None:
+            continue
+        if i + 1 < len(texts) and reasons[i + 1] is None and not _is_prose(texts[i + 1], counts[i + 1]):
+            continue
+        if _NAME_HEADLINE.match(texts[i]):
+            reasons[i] = "related_links"
+
+
 def apply_all(texts, reasons, counts=None) -> None:
     norms, counts = _prepared(texts, None, counts)
+    leading_captions(texts, reasons, counts)
+    name_headlines(texts, reasons, counts)
     spam_neighbours(texts, reasons)
     caption_neighbours(texts, reasons)
     truncated_teasers(texts, reasons, norms=norms, counts=counts)

@@ -53,10 +53,25 @@ def normalize_text(text: str, config: NormalizeConfig = NormalizeConfig()) -> st
     return text
 
 
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def _fix_text(text: str) -> str:
+    """ftfy on the lines that can need it. ftfy repairs each line on its own;
+    a plain ASCII line (no terminal escape) has nothing for it to repair."""
+    if text.isascii() and "\x1b" not in text:
+        return text
+    return "".join(
+        line if line.isascii() and "\x1b" not in line else ftfy.fix_text(line, _FTFY)
+        for line in _LINES.findall(text)
+    )
+
+
 def _normalize_once(text: str, config: NormalizeConfig) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if config.fix_mojibake:
-        text = ftfy.fix_text(text, _FTFY)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = _fix_text(text)
+    text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))
     paragraphs: list[str] = []
     for block in re.split(r"\n\s*\n", text):

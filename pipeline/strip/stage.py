@@ -39,7 +39,10 @@ class StripConfig:
 def rule_reasons(lines: list[Line], groups: list[list[int]], rules=RULES) -> list[str | None]:
     """What the rules say about each group of lines (None: no rule fired)."""
     texts = [unit_text(lines, g) for g in groups]
-    counts = [len(WORD.findall(t)) for t in texts]
+    return reasons_of(texts, [len(WORD.findall(t)) for t in texts], rules)
+
+
+def reasons_of(texts: list[str], counts: list[int], rules=RULES) -> list[str | None]:
     reasons = [first_rule(t, n, rules) for t, n in zip(texts, counts)]
     context.apply_all(texts, reasons, counts)
     return reasons
@@ -75,7 +78,9 @@ class Strip(MapStage):
         if not lines:
             return "", ()
         groups = blocks(lines)
-        reasons = rule_reasons(lines, groups, self.rules)
+        texts = [unit_text(lines, g) for g in groups]
+        counts = [len(WORD.findall(t)) for t in texts]
+        reasons = reasons_of(texts, counts, self.rules)
         if self.templates is not None:
             for gi, g in enumerate(groups):
                 if reasons[gi] is None and all(self.templates.is_template(site, lines[i].text) for i in g):
@@ -84,9 +89,7 @@ class Strip(MapStage):
             self._apply_model(lines, groups, reasons)
         # After the model, which was trained on text alone and sees the page
         # as the text rules left it.
-        layout.apply_all([unit_text(lines, g) for g in groups], reasons,
-                         [sum(lines[i].words for i in g) for g in groups],
-                         layout.unit_hints(lines, groups, hints), title)
+        layout.apply_all(texts, reasons, counts, layout.unit_hints(lines, groups, hints), title)
         return assemble(lines, groups, reasons)
 
     def _apply_model(self, lines, groups, reasons) -> None:

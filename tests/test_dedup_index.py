@@ -125,3 +125,23 @@ def test_repeated_id_in_one_batch_stays_kept_in_the_index(tmp_path):
     list(Dedup(index_path=path)([doc("same", FLOOD), doc("same", FLOOD)]))
     again = list(Dedup(index_path=path)([doc("same", FLOOD)]))
     assert again[0].status == KEPT
+
+
+def test_copy_of_a_copy_joins_the_group_of_an_earlier_run(tmp_path):
+    # Run 1 keeps the start of a story. Run 2 brings the whole story (a copy
+    # of the kept one) and its end, which resembles the whole story but not
+    # the start. In one run the whole story would be the kept copy with both
+    # others as its duplicates; across runs the first copy stays kept, and
+    # the end still joins its group through the whole story.
+    lines = HARBOUR.split("\n")
+    start, whole, end = "\n".join(lines[:5]), HARBOUR, "\n".join(lines[4:])
+    path = tmp_path / "index.sqlite"
+    assert by_id(Dedup(index_path=path)([doc("start", start)]))["start"].status == KEPT
+    second = by_id(Dedup(index_path=path)([doc("whole", whole), doc("end", end), doc("f", FLOOD)]))
+    assert second["whole"].duplicate_of == "start"
+    assert second["end"].status == DUPLICATE and second["end"].duplicate_of == "start"
+    assert second["f"].status == KEPT
+    one_run = by_id(Dedup()([doc("start", start), doc("whole", whole), doc("end", end)]))
+    assert one_run["whole"].status == KEPT and one_run["end"].duplicate_of == "whole"
+    with DedupIndex(path, DedupConfig()) as index:
+        assert {index.cluster_of(i) for i in ("start", "whole", "end")} == {"start"}

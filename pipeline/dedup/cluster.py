@@ -3,8 +3,8 @@
 Verified pairs are the edges of a graph. Plain connected components
 (union-find) would chain: with A ~ B and B ~ C but A !~ C, all three would
 end up in one group. Instead the kept documents are chosen greedily, "star"
-style, and a duplicate is always a document with a verified edge to its kept
-copy:
+style: a group is its kept copy and the documents with a verified edge to
+it (one exception across runs, below).
 
 Documents are visited in rank order. A document not yet assigned is kept and
 claims every unassigned neighbour as its duplicate. The rank is
@@ -16,6 +16,14 @@ claims every unassigned neighbour as its duplicate. The rank is
    lets the most copies verify against it directly;
 3. then the longer text (more distinct shingles: the most complete copy);
 4. then the earlier position in the input (equal texts: the first seen).
+
+Across runs the star cannot always be centred where one run over all the
+documents would centre it: a document kept earlier stays kept even when a
+later copy of it has more neighbours (a fuller version of a story kept from
+its first paragraphs, say). So the direct copies of a document kept in an
+earlier run, after it has claimed them, claim their own unassigned
+neighbours for its group, with the similarity of that edge. One step only:
+the group is the star that one run would have centred on such a copy.
 
 ``components`` is still exposed: it gives the near-duplicate groups (an
 engine can use it to split the work of ``resolve``, which never crosses a
@@ -56,19 +64,24 @@ def resolve(
     scores: Sequence[float],
     sizes: Sequence[int],
     fixed: Sequence[bool] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    with_via: bool = False,
+):
     """Choose kept documents among ``n`` documents.
 
     ``edges`` are verified pairs ``(i, j)`` with similarity ``scores[k]``,
     ``sizes[i]`` the length used as tie-break, ``fixed[i]`` marks documents
-    kept in earlier runs. Returns ``keeper`` (``keeper[i] == i`` for kept
-    documents) and ``score`` (similarity to the keeper, NaN for kept ones).
+    decided in earlier runs. Returns ``keeper`` (``keeper[i] == i`` for kept
+    documents) and ``score`` (similarity of the verified edge that put the
+    document in its group, NaN for kept ones); with ``with_via`` also
+    ``via``, the document at the other end of that edge (``keeper[i]``
+    itself for a direct copy).
     """
     keeper = np.arange(n, dtype=np.int64)
+    via = np.arange(n, dtype=np.int64)
     score = np.full(n, np.nan)
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     if len(edges) == 0:
-        return keeper, score
+        return (keeper, score, via) if with_via else (keeper, score)
     fixed_arr = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     neighbours: dict[int, dict[int, float]] = {}
     for (a, b), s in zip(edges.tolist(), np.asarray(scores, dtype=float).tolist()):
@@ -79,13 +92,32 @@ def resolve(
     sizes = np.asarray(sizes)
     order = sorted(neighbours, key=lambda i: (not fixed_arr[i], -len(neighbours[i]), -int(sizes[i]), i))
     assigned = set()
-    for node in order:
-        if node in assigned:
-            continue
-        assigned.add(node)
+
+    def claim(node: int, owner: int) -> list[int]:
+        claimed = []
         for other, s in sorted(neighbours[node].items()):
             if other not in assigned and not fixed_arr[other]:
                 assigned.add(other)
-                keeper[other] = node
+                keeper[other] = owner
+                via[other] = node
                 score[other] = s
-    return keeper, score
+                claimed.append(other)
+        return claimed
+
+    joined: list[int] = []
+    for node in order:
+        if fixed_arr[node]:
+            assigned.add(node)
+            joined += claim(node, node)
+    # A group fixed in an earlier run cannot change its kept copy, though a
+    # run over all documents at once might have centred it on one of its
+    # copies: so the direct copies of a fixed document claim their own
+    # neighbours for the group too. One step only: those claim nothing.
+    rank = {node: k for k, node in enumerate(order)}
+    for member in sorted(joined, key=rank.__getitem__):
+        claim(member, int(keeper[member]))
+    for node in order:
+        if node not in assigned:
+            assigned.add(node)
+            claim(node, node)
+    return (keeper, score, via) if with_via else (keeper, score)

@@ -10,7 +10,9 @@ its input to the end, then yields every document in input order:
   turns a document into a duplicate of itself;
 * the rest are signed, banded, verified and clustered (see ``cluster``)
   together with the documents kept by earlier runs; a duplicate gets
-  ``duplicate_of`` (the kept copy's id) and ``similarity`` (see ``verify``).
+  ``duplicate_of`` (the kept copy's id) and ``similarity`` (see ``verify``;
+  to the kept copy, or for a copy joining a group kept in an earlier run
+  through one of its direct copies, to that copy: see ``cluster``).
 
 With an index the decisions are committed to it in one transaction once the
 input is exhausted and before the first document is yielded.

@@ -15,8 +15,9 @@ Parts:
 * scale: the whole stage (with an index file) on generated short documents,
   each size in its own process: wall time and peak RSS.
 
-Data is read from ../shared and never copied; without it the benchmark
-prints a message and exits 0. Results are also written to bench/out/.
+Data is read from ../shared (or $PIPELINE_SHARED) and never copied; without
+it the benchmark prints a message and exits 0. Results are also written to
+bench/out/.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import collections
 import itertools
 import json
 import math
+import os
 import random
 import resource
 import subprocess
@@ -34,7 +36,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("PIPELINE_SHARED", REPO.parent / "shared"))
 SYNTH = SHARED / "data" / "reuters_neardup_synth" / "docs.jsonl"
 REUTERS = SHARED / "data" / "reuters21578" / "docs.jsonl"
 SEEDS = SHARED / "seeds"
@@ -75,8 +77,18 @@ def adjusted_rand(truth: list, pred: list) -> float:
     return (both - expected) / ((a + b) / 2 - expected)
 
 
+def unique_ids(docs: list[Document]) -> list[Document]:
+    """The documents, after checking that no id repeats: the stage answers a
+    repeated id from its first occurrence, which would inflate every score."""
+    counts = collections.Counter(d.id for d in docs)
+    repeated = [i for i, c in counts.items() if c > 1]
+    if repeated:
+        raise SystemExit(f"benchmark input has {len(repeated)} repeated ids, e.g. {repeated[:3]}")
+    return docs
+
+
 def dedup_labels(texts: list[str], config: DedupConfig) -> tuple[list[str], float]:
-    docs = [Document(id=str(i), source="bench", content=t) for i, t in enumerate(texts)]
+    docs = unique_ids([Document(id=str(i), source="bench", content=t) for i, t in enumerate(texts)])
     start = time.perf_counter()
     out = list(Dedup(config)(docs))
     return [d.duplicate_of or d.id for d in out], time.perf_counter() - start
@@ -118,7 +130,7 @@ def quality() -> dict:
     # The same documents in two runs against one index (later copies meet
     # the earlier run's kept documents, which cannot be replaced).
     with tempfile.TemporaryDirectory() as tmp:
-        docs = [Document(id=str(i), source="bench", content=t) for i, t in enumerate(texts)]
+        docs = unique_ids([Document(id=str(i), source="bench", content=t) for i, t in enumerate(texts)])
         half = len(docs) // 2
         index = Path(tmp) / "index.sqlite"
         out = list(Dedup(DedupConfig(), index_path=index)(docs[:half]))
@@ -128,6 +140,7 @@ def quality() -> dict:
     print(f"  {'default, two runs':18s} ARI {r['ari']:.4f}  P {r['precision']:.4f}  R {r['recall']:.4f}  F1 {r['f1']:.4f}")
     print("  recall by edit (default):", results["default"]["recall_by_edit"])
     print("  recall by word-5 J to source (default):", results["default"]["recall_by_j5_to_source"])
+    print("  recall by edit (default, two runs):", r["recall_by_edit"])
     return results
 
 
@@ -277,8 +290,9 @@ def generate(n: int, base: list[str], seed: int = 7) -> list[Document]:
 
 
 def peak_rss_gib() -> float:
-    """High-water RSS of this process image (getrusage would include the
-    parent's, inherited through fork and exec)."""
+    """High-water RSS of this process image: each size runs in its own child
+    process, and VmHWM starts afresh at exec (getrusage's ru_maxrss would
+    carry over the forking parent's peak)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 2**20
@@ -287,7 +301,7 @@ def peak_rss_gib() -> float:
 
 def scale_child(n: int, workers: int) -> None:
     start = time.perf_counter()
-    docs = generate(n, reuters_texts())
+    docs = unique_ids(generate(n, reuters_texts()))
     made = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

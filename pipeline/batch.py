@@ -26,7 +26,8 @@ from . import exitcodes, manifest
 from .atomic import remove_stale_temps
 from .config import PipelineConfig
 from .dedup.config import SettingsMismatch
-from .document import DUPLICATE, KEPT, META_KEYS, REJECTED, Document, content_id
+from .copies import copy_records
+from .document import DUPLICATE, REJECTED, Document, content_id
 from .ledger import KNOWN, Input, Ledger
 from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
@@ -202,52 +203,6 @@ def commit(clean_dir: Path, ledger: Ledger, inputs: list[Input], existing: list[
     ledger.forget_stats_except({item.source for item in inputs})
     ledger.save()
     return copies
-
-
-def copy_records(inputs: list[Input], ledger: Ledger, existing: list[dict], records: list[dict]) -> list[dict]:
-    """Manifest records for files holding the bytes of a file processed before.
-
-    Such a copy (a mirror, a renamed or re-downloaded file) is not processed
-    again, but it is an input like any other: each of its documents is
-    recorded with the outcome of the document at the same place in the first
-    file, as an exact duplicate of it when that one was kept.
-    """
-    first_here = {item.key: item.source for item in inputs if item.state != KNOWN}
-    out = []
-    for item in inputs:
-        if item.state != KNOWN or ledger.paths.get(item.source) == item.key:
-            continue  # processed now, or this very file was processed before
-        if item.key in first_here:
-            original, pool = first_here[item.key], records
-        else:
-            original, pool = ledger.hashes.get(item.key), existing
-        for rec in _first_per_place(r for r in pool if r.get("source") == original):
-            out.append(_copy_of(rec, item.source))
-    return out
-
-
-def _first_per_place(recs: Iterable[dict]) -> list[dict]:
-    firsts: dict = {}
-    for rec in recs:
-        firsts.setdefault(rec.get("offset"), rec)
-    return list(firsts.values())
-
-
-def _copy_of(rec: dict, source: str) -> dict:
-    offset = rec.get("offset")
-    copy = {"id": content_id(f"{rec['id']}:{source}:{offset}".encode()), "source": source}
-    if offset is not None:
-        copy["offset"] = offset
-    status = rec["status"]
-    if status == KEPT:
-        copy.update(status=DUPLICATE, duplicate_of=rec["id"], similarity=1.0)
-    elif status == DUPLICATE:
-        copy.update(status=DUPLICATE, duplicate_of=rec["duplicate_of"], similarity=rec["similarity"])
-    else:  # rejected or empty, for the same reason
-        copy.update(status=status, reason=f"{rec.get('reason', '')} (same bytes as {rec['source']})".lstrip())
-    copy.setdefault("reason", f"identical to input {rec['source']}")
-    copy.update({key: rec[key] for key in META_KEYS if rec.get(key)})
-    return copy
 
 
 def _count_inputs(report: RunReport, inputs: list[Input]) -> None:

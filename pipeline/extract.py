@@ -26,7 +26,15 @@ log = logging.getLogger(__name__)
 class ExtractConfig:
     include_comments: bool = False
     include_tables: bool = True
-    favor_precision: bool = False
+    # Strip removes the chrome recall mode lets in well enough, but not the
+    # link lists and teasers precision mode leaves out: precision scores
+    # higher in front of strip.
+    favor_precision: bool = True
+    favor_recall: bool = False
+    # Precision mode now and then drops almost the whole article: when it
+    # returns fewer words than this, read the page again with the default
+    # settings and keep that if it has at least twice the words (0: never).
+    retry_words: int = 100
     fast: bool = False
     max_html_chars: int = 8_000_000
     # lxml refuses trees deeper than this anyway; say so clearly first.
@@ -76,6 +84,12 @@ class Extract(MapStage):
                 retry = self._bare_extraction(trafilatura, html, doc, False)
                 if _text_of(retry).count("\n") > _text_of(result).count("\n"):
                     result = retry
+            words = len(_text_of(result).split())
+            if self.config.favor_precision and words < self.config.retry_words:
+                retry = self._bare_extraction(trafilatura, html, doc, self.config.include_tables,
+                                              favor_precision=False)
+                if len(_text_of(retry).split()) >= 2 * max(words, 1):
+                    result = retry
         except (AssertionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
             # Malformed trees can trip assertions inside lxml/trafilatura
             # (e.g. "<svg><html>"); that is a property of the page.
@@ -94,14 +108,16 @@ class Extract(MapStage):
         return done.evolve(content="\n\n".join(paragraphs), hints=hints)
 
 
-    def _bare_extraction(self, trafilatura, html: str, doc: Document, include_tables: bool):
+    def _bare_extraction(self, trafilatura, html: str, doc: Document, include_tables: bool,
+                         favor_precision: bool | None = None):
         return trafilatura.bare_extraction(
             html,
             url=doc.meta.get("url"),
             with_metadata=True,
             include_comments=self.config.include_comments,
             include_tables=include_tables,
-            favor_precision=self.config.favor_precision,
+            favor_precision=self.config.favor_precision if favor_precision is None else favor_precision,
+            favor_recall=self.config.favor_recall,
             fast=self.config.fast,
         )
 

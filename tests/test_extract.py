@@ -178,3 +178,29 @@ def test_extracted_metadata_fills_the_gaps():
     assert doc.meta["url"] == "https://mirror.example/x"
     assert doc.meta["author"] == "Tomasz Wierzba"
     assert doc.meta["title"].startswith("Council approves protected cycle lanes")
+
+
+class _Result:
+    def __init__(self, text):
+        self.text = text
+
+
+@pytest.mark.parametrize("short, long, picked", [
+    ("Photo: Agency", "A paragraph of the article.\nAnother one, with more words in it.", "long"),
+    ("Short but complete.", "Short but complete. Menu", "short"),
+])
+def test_precision_mode_retries_with_default_settings_when_it_finds_little(monkeypatch, short, long, picked):
+    calls = []
+
+    def fake(self, trafilatura, html, doc, include_tables, favor_precision=None):
+        precise = self.config.favor_precision if favor_precision is None else favor_precision
+        calls.append(precise)
+        return _Result(short if precise else long)
+
+    monkeypatch.setattr(Extract, "_bare_extraction", fake)
+    out = extract(html_doc("<html><body><p>x</p></body></html>"))
+    assert calls == [True, False]
+    assert out.text.split("\n\n")[0] == (short if picked == "short" else long).split("\n")[0]
+    calls.clear()
+    extract(html_doc("<html><body><p>x</p></body></html>"), retry_words=0)
+    assert calls == [True]

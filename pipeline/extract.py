@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .document import HTML, TEXT, Document
-from .hints import block_index, paragraph_hints
+from .hints import block_index, paragraph_hints, sibling_chunks
 from .stage import MapStage
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ class ExtractConfig:
     max_paragraphs: int = 50_000
     # Record each paragraph's HTML element and link share for strip.
     hints: bool = True
+    # Add the paragraphs of containers built like the article's (chunked
+    # articles); needs hints (the parsed page).
+    sibling_chunks: bool = True
 
 
 class Extract(MapStage):
@@ -104,6 +107,8 @@ class Extract(MapStage):
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
         if len(paragraphs) > self.config.max_paragraphs:
             return done.reject(f"extracted text has too many paragraphs (over {self.config.max_paragraphs:,})")
+        if self.config.sibling_chunks:
+            paragraphs = sibling_chunks(tree, paragraphs)
         hints = paragraph_hints(paragraphs, index) if index else ()
         return done.evolve(content="\n\n".join(paragraphs), hints=hints)
 

@@ -49,3 +49,62 @@ def paragraph_hints(paragraphs: list[str], index: dict[str, Hint]) -> tuple[Hint
     """One hint per paragraph; Hint() when no element has its text."""
     empty = Hint()
     return tuple(index.get(_key(_LIST_MARKER.sub("", p, count=1)), empty) for p in paragraphs)
+
+
+# Chunked articles: some sites print the article as a run of identical
+# containers (one per few paragraphs) and the extractor keeps only the first.
+_SKIP_ANCESTORS = frozenset(("aside", "nav", "footer", "form", "header", "figure", "blockquote"))
+
+
+def _signature(el, levels: int = 3) -> tuple:
+    sig = []
+    while el is not None and len(sig) < levels:
+        sig.append((el.tag, el.get("class") or ""))
+        el = el.getparent()
+    return tuple(sig)
+
+
+def sibling_chunks(tree, paragraphs: list[str], min_words: int = 8) -> list[str]:
+    """``paragraphs`` with the <p> paragraphs of the page's other containers
+    built like the ones the article came from (same tag and class three
+    levels up), in page order. Unchanged when there are none."""
+    if tree is None or not paragraphs:
+        return paragraphs
+    order = {el: i for i, el in enumerate(tree.iter())}
+    by_key = {}
+    for p in tree.iter("p"):
+        by_key.setdefault(_key(p.text_content()), p)
+    pos: list[int | None] = []
+    containers = set()
+    for text in paragraphs:
+        p = by_key.get(_key(text))
+        pos.append(order[p] if p is not None else None)
+        if p is not None and p.getparent() is not None:
+            containers.add(p.getparent())
+    sigs = {_signature(c) for c in containers if c.get("class")}
+    if not sigs:
+        return paragraphs
+    have = {_key(t) for t in paragraphs}
+    extra = []
+    for p in tree.iter("p"):
+        parent = p.getparent()
+        if parent is None or parent in containers or _signature(parent) not in sigs:
+            continue
+        text = " ".join(p.text_content().split())
+        key = _key(text)
+        if len(key.split()) < min_words or key in have:
+            continue
+        if any(a.tag in _SKIP_ANCESTORS for a in p.iterancestors()):
+            continue
+        have.add(key)
+        extra.append((order[p], text))
+    if not extra:
+        return paragraphs
+    # Unmatched paragraphs (headings, list items) stay after the one before.
+    last = -1
+    keyed = []
+    for i, (text, at) in enumerate(zip(paragraphs, pos)):
+        last = at if at is not None else last
+        keyed.append(((last, 0, i), text))
+    keyed += [((at, 1, 0), text) for at, text in extra]
+    return [text for _, text in sorted(keyed, key=lambda kv: kv[0])]

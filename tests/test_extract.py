@@ -204,3 +204,35 @@ def test_precision_mode_retries_with_default_settings_when_it_finds_little(monke
     calls.clear()
     extract(html_doc("<html><body><p>x</p></body></html>"), retry_words=0)
     assert calls == [True]
+
+
+def _chunked_page(chunk_class: str) -> str:
+    chunks = []
+    for c in range(4):
+        paras = "".join(
+            f"<p>Paragraph {c * 3 + k} of the harbour report says the ferry crossing was "
+            f"rebuilt in stages over the winter, with {k + 2} berths reopened in turn.</p>"
+            for k in range(3))
+        chunks.append(f'<div class="article-chunks"><div class="{chunk_class}">{paras}</div>'
+                      f'<div class="ad">Advertisement</div></div>')
+    return ("<html><head><title>Ferry crossing rebuilt</title></head><body><main><article>"
+            "<h1>Ferry crossing rebuilt</h1>" + "".join(chunks) +
+            "</article></main><footer><p>About us: the Gazette has covered the harbour since "
+            "1901 and welcomes letters from readers.</p></footer></body></html>")
+
+
+def test_chunked_article_keeps_every_chunk():
+    from pipeline.hints import sibling_chunks
+    from pipeline.extract import _parse
+
+    html = _chunked_page("chunk-item")
+    tree = _parse(html)
+    first = [" ".join(p.text_content().split()) for p in tree.iter("p")][:3]
+    out = sibling_chunks(tree, first)
+    assert [t.split(" of ")[0] for t in out] == [f"Paragraph {i}" for i in range(12)]
+    # Containers without a class say too little to call them alike.
+    plain = _parse(_chunked_page(""))
+    first = [" ".join(p.text_content().split()) for p in plain.iter("p")][:3]
+    assert sibling_chunks(plain, first) == first
+    text = extract(html_doc(html)).text
+    assert "Paragraph 11 " in text and "About us" not in text

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Extraction benchmark: trafilatura alone vs trafilatura + strip, and strip on text dumps.
+"""Extraction benchmark: trafilatura alone vs extract + strip, and strip on text dumps.
 
     .venv/bin/python bench/bench_extraction.py [--focus F] [--fast] [--model M.json] [--json OUT]
 

@@ -23,7 +23,8 @@ SH_TEXT = DATA / "scrapinghub_aeb_text"
 TRAF_EVAL = DATA / "trafilatura_eval"
 CACHE = Path(os.environ.get("PIPELINE_BENCH_CACHE", "/tmp/pipeline-bench-cache"))
 
-# The trafilatura settings the benchmark found best in front of strip.
+# trafilatura's own defaults: the reference the extract stage is compared
+# with, and the training input of the strip model (which adds favor_precision).
 EXTRACT_OPTIONS = {"include_comments": False}
 
 

@@ -11,11 +11,11 @@ import re
 
 from .lines import WORD, ends_sentence
 
-_SPACE = re.compile(r"\s+")
 
 
 def norm(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().lower()
+    # Same as collapsing \s+ and stripping: str.split and re's \s agree on whitespace.
+    return " ".join(text.split()).lower()
 
 
 def _prepared(texts, norms, counts):

@@ -24,23 +24,68 @@ class Rule:
     tail: int = 0
     # Cheap pre-check: at least one of these must occur in the lower-cased line.
     needs: tuple[str, ...] = ()
+    # Pre-check of end-anchored patterns: the lower-cased line, closing
+    # brackets dropped, must end with one of these.
+    ends: tuple[str, ...] = ()
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # One alternation: a single search per line instead of one per pattern.
-        joined = "|".join(f"(?:{p})" for p in self.patterns)
-        object.__setattr__(self, "_compiled", re.compile(joined, self.flags))
+    _anchored: re.Pattern | None = field(init=False, repr=False, compare=False)
 
-    def matches(self, text: str, words: int) -> bool:
+    def __post_init__(self) -> None:
+        # Patterns anchored at the start are tried once, at the start (a search
+        # would retry the alternation at every position of the line); the rest
+        # form one alternation: a single search per line instead of one per pattern.
+        anchored = [p for p in self.patterns if _starts_anchored(p)]
+        free = [p for p in self.patterns if not _starts_anchored(p)]
+        join = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
+        object.__setattr__(self, "_anchored", re.compile(join(anchored), self.flags) if anchored else None)
+        object.__setattr__(self, "_compiled", re.compile(join(free), self.flags) if free else None)
+
+    def matches(self, text: str, words: int, low: str | None = None) -> bool:
+        """``low``: ``text`` lower-cased, when the caller has it already."""
         if words > self.max_words:
             return False
-        if self.needs:
-            low = text.lower()
-            if not any(n in low for n in self.needs):
+        if self.needs or self.ends:
+            low = text.lower() if low is None else low
+            if self.needs and not any(n in low for n in self.needs):
+                return False
+            if self.ends and not low.rstrip("])").endswith(self.ends):
                 return False
         if self.tail and len(text) > self.tail:
             text = text[-self.tail:]
-        return self._compiled.search(text) is not None
+        if self._anchored is not None and self._anchored.match(text) is not None:
+            return True
+        return self._compiled is not None and self._compiled.search(text) is not None
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|`` (outside groups and classes)."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _starts_anchored(pattern: str) -> bool:
+    return all(b.startswith("^") for b in _top_level_branches(pattern))
 
 
 @dataclass(frozen=True)
@@ -52,7 +97,7 @@ class TokenShareRule:
     share: float = 0.6
     max_words: int = 14
 
-    def matches(self, text: str, words: int) -> bool:
+    def matches(self, text: str, words: int, low: str | None = None) -> bool:
         if words == 0 or words > self.max_words:
             return False
         toks = [t.lower() for t in WORD.findall(text)]
@@ -66,6 +111,7 @@ _MONTH = (
 )
 _NUMWORD = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _AGENCY = r"(?:AFP|Reuters|REUTERS|AP|EPA|Getty Images|Getty|Shutterstock|dpa|Xinhua|Pool|POOL|ANSA|Sputnik|IMAGO|picture alliance|iStock)"
+_AGENCY_NAMES = tuple(a.lower() for a in _AGENCY[3:-1].split("|"))
 
 SOCIAL = frozenset(
     """facebook twitter x whatsapp linkedin pinterest reddit telegram email e mail print
@@ -99,14 +145,21 @@ RULES: tuple = (
         r"^continue reading (the main story|below)",
         r"^scroll (down )?to continue",
     ), max_words=8),
+    # One rule in three parts, each behind the pre-check its patterns imply:
+    # these run on long lines, where a bare search was the stage's main cost.
     Rule("photo_credit", (
         r"(image|photo|picture|foto|bild|credit|crédit|photograph)s?\s*(:|\.\.\.|…|by)\s*[^.!?]{2,80}$",
         r"\((photo|image|picture|foto)s?\s*(by|:|courtesy|credit)[^)]*\)?$",
+        r"\b(getty images|shutterstock|istock(photo)?|imago images)\b[^.!?]{0,40}$",
+    ), max_words=70, tail=160, needs=("image", "photo", "picture", "foto", "bild", "credit", "crédit",
+                                      "shutterstock", "istock")),
+    Rule("photo_credit", (
         r"\[[^\]]*\b" + _AGENCY + r"\b[^\]]*\]$",
+    ), max_words=70, tail=160, needs=("]",)),
+    Rule("photo_credit", (
         r"[/|]\s*" + _AGENCY + r"\)?$",
         r"\b(via|by|for) " + _AGENCY + r"\]?\)?$",
-        r"\b(getty images|shutterstock|istock(photo)?|imago images)\b[^.!?]{0,40}$",
-    ), max_words=70, tail=160),
+    ), max_words=70, tail=160, ends=_AGENCY_NAMES),
     Rule("photo_credit", (
         r"^(photo|image|picture|foto|bild)\s*:",
     ), max_words=70),
@@ -146,6 +199,8 @@ RULES: tuple = (
     Rule("newsletter", (
         r"\b(sign up|subscribe|register)\b.{0,60}\b(newsletter|updates|alerts|email|inbox|digest)",
         r"\bnewsletter\b.{0,60}\b(sign up|subscribe|inbox|email)",
+    ), max_words=40, needs=("sign up", "subscribe", "register", "newsletter")),
+    Rule("newsletter", (
         r"^(enter|type) your e-?mail\b",
         r"^(stay|keep) (informed|up to date|updated|connected|in the loop)\b",
         r"^(follow us|follow .{1,30} on (twitter|facebook|instagram|linkedin|x|telegram))\b",
@@ -161,12 +216,9 @@ RULES: tuple = (
     ), max_words=80, needs=("cookie", "privacy")),
     Rule("comment_form", (
         r"^(leave|post|add|write) a (reply|comment|response)\b",
-        r"your email address will not be published",
-        r"required fields are marked",
         r"^cancel reply$",
         r"^save my name, email",
         r"^notify me of (follow-up|new) ",
-        r"you must be logged in to post a comment",
         r"^comments are closed",
         r"^(be the first to comment|no comments yet|\d+\s+comments?|comments?\s*\(\d+\))\b",
         r"^(view|show|load|hide|read) (all )?(\d+ )?comments\b",
@@ -177,6 +229,11 @@ RULES: tuple = (
         r"^оставить комментарий",
         r"^(name|email|e-mail|website|comment)\s*\*?$",
     ), max_words=30),
+    Rule("comment_form", (
+        r"your email address will not be published",
+        r"required fields are marked",
+        r"you must be logged in to post a comment",
+    ), max_words=30, needs=("your email", "required fields", "you must be")),
     Rule("decoration", (
         r"^[\W_]+$",
     ), max_words=1),
@@ -222,6 +279,7 @@ RULES: tuple = (
 
 
 _BULLET = re.compile(r"^(?:[-*+•·▪►]|\d{1,2}\.)\s+(?=\S)")
+_BULLET_CHARS = "-*+•·▪►"
 
 
 def first_rule(text: str, words: int, rules=RULES) -> str | None:
@@ -229,8 +287,11 @@ def first_rule(text: str, words: int, rules=RULES) -> str | None:
 
     A list marker ("- ", "* ", "3. ") in front of the line is ignored.
     """
-    text = _BULLET.sub("", text, count=1)
+    first = text[:1]
+    if first and (first in _BULLET_CHARS or first.isdigit()):
+        text = _BULLET.sub("", text, count=1)
+    low = text.lower()
     for rule in rules:
-        if rule.matches(text, words):
+        if words <= rule.max_words and rule.matches(text, words, low):
             return rule.name
     return None

@@ -86,14 +86,16 @@ class Strip(MapStage):
                 if reasons[gi] is None and all(self.templates.is_template(site, lines[i].text) for i in g):
                     reasons[gi] = "site_template"
         if self.model is not None and self.config.use_model:
-            self._apply_model(lines, groups, reasons)
+            self._apply_model(lines, groups, reasons, counts)
         # After the model, which was trained on text alone and sees the page
         # as the text rules left it.
         layout.apply_all(texts, reasons, counts, layout.unit_hints(lines, groups, hints), title)
         return assemble(lines, groups, reasons)
 
-    def _apply_model(self, lines, groups, reasons) -> None:
-        short_share = doc_short_share(lines, groups)
+    def _apply_model(self, lines, groups, reasons, counts=None) -> None:
+        # Word counts of the joined units equal the sums over their lines.
+        short_share = (sum(1 for c in counts if c < 5) / len(counts) if counts
+                       else doc_short_share(lines, groups))
         model = self.model.pick(short_share)
         if model is None:
             return

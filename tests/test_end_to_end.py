@@ -261,8 +261,6 @@ def test_text_dump_body_kept_and_obvious_chrome_removed(run):
         assert junk not in text
 
 
-@pytest.mark.xfail(strict=True, reason="text-browser link markers ([3]News) hide menus, share links "
-                                       "and related links from the strip rules")
 def test_text_dump_menus_and_links_removed(run):
     text = kept_text(run, DUMP)
     for junk in DUMP_CHROME_LEFT:

@@ -231,3 +231,40 @@ def test_per_document_process_does_not_need_a_batch():
     footer = "Harbour Times is published by the Harbour Trust"
     out = Strip().process(_doc(f"{BODY}\n\n{footer}"))
     assert "ferry pier" in out.content
+
+
+# A text-browser dump: links print as "[n]link text", the list of targets at the end.
+BROWSER_DUMP = (
+    "[1]Skip to content\n\n[2]The Harbour Post\n\n   * [3]News\n   * [4]Sport\n   * [5]Weather\n\n"
+    "[6]Home > [7]News > [8]Harbour\n\n"
+    + BODY.replace("ferry pier", "[9]ferry pier", 1)
+    + "\n\n[10]Share on Facebook [11]Email this article\n\n"
+    "   * [12]Harbour parking charges to rise\n   * [13]Lifeboat crew honoured\n\n"
+    "[14]About us | [15]Privacy policy | [16]Terms\n\nReferences\n\n"
+    + "\n".join(f"  {i}. https://harbourpost.example/p/{i}" for i in range(1, 17))
+)
+
+
+def test_link_markers_do_not_hide_navigation():
+    kept, removed = Strip(StripConfig(use_model=False)).clean(BROWSER_DUMP)
+    for junk in ("Skip to", "[3]News", "Home >", "Share on", "parking charges", "Privacy policy",
+                 "References", "https://"):
+        assert junk not in kept, junk
+    # The article keeps its inline link text as printed.
+    assert "rebuild the old [9]ferry pier" in kept
+    assert "according to the council's own planning documents." in kept
+    assert {r.rule for r in removed} >= {"link_line", "skip_link", "breadcrumb", "share_widget"}
+
+
+def test_footnote_marks_are_not_link_markers():
+    from pipeline.strip.lines import unmark
+
+    assert unmark("[1] Alarm fatigue: impacts on patient safety") == "[1] Alarm fatigue: impacts on patient safety"
+    assert unmark("as shown before.[2] The next") == "as shown before.[2] The next"
+    assert unmark("* [3]News") == "* News"
+
+
+def test_a_stray_marker_alone_does_not_make_a_link_line():
+    text = "[1]Harbour news in brief\n\n" + BODY
+    kept, _ = Strip(StripConfig(use_model=False)).clean(text)
+    assert "[1]Harbour news in brief" in kept

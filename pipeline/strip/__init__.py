@@ -10,7 +10,10 @@ text, recording each removed line with the name of the rule that removed it:
    footers, copyright lines, breadcrumbs, menu words.
 2. Context rules (``context.py``) look at neighbours: truncated teasers that
    repeat the start of the next paragraph, repeated fragments and lines,
-   alt text next to its caption, the brand lines of a spam footer.
+   alt text next to its caption, the brand lines of a spam footer. In dumps
+   from text browsers, where a link prints as "[3]News", rules and features
+   read the text without the markers, and short lines opening with a link
+   or made mostly of links go as navigation (with the "References" list).
 3. A line model (``model.py``, boosted trees over ``features.py``) judges the
    rest, for raw page dumps. Already-extracted text (few short lines) runs
    on the rules alone: there the model did not beat them.

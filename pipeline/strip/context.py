@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .lines import WORD, ends_sentence
+from .lines import LINK_MARKER, WORD, ends_sentence
 
 
 
@@ -139,6 +139,31 @@ def name_headlines(texts, reasons, counts, min_words: int = 6, max_words: int = 
             continue
         if _NAME_HEADLINE.match(texts[i]):
             reasons[i] = "related_links"
+
+
+_LEADING_LINK = re.compile(r"^(?:[-*+•·▪►]\s+|\d{1,2}\.\s+)?" + LINK_MARKER.pattern)
+# The link list a text browser appends to its dump.
+_LINK_LIST_HEAD = frozenset(("references", "visible links", "hidden links", "links"))
+
+
+def link_lines(marked, texts, reasons, counts, max_words: int = 12, min_markers: int = 3) -> None:
+    """In a text-browser dump (``marked``: the units with their "[3]" link
+    markers; ``texts``: without), an unpunctuated unit that opens with a link
+    and is short, or that is mostly links, is navigation: menus, share bars,
+    related-article lists. Also the dump's "References" heading when the
+    reference list follows it."""
+    found = [len(LINK_MARKER.findall(t)) for t in marked]
+    if sum(found) < min_markers:
+        return
+    for i, t in enumerate(marked):
+        if reasons[i] is not None or not found[i] or ends_sentence(texts[i]):
+            continue
+        if (counts[i] <= max_words and _LEADING_LINK.match(t)) or found[i] * 4 >= counts[i]:
+            reasons[i] = "link_line"
+    for i, t in enumerate(texts):
+        if (reasons[i] is None and t.lower() in _LINK_LIST_HEAD and i + 1 < len(texts)
+                and reasons[i + 1] == "bare_url"):
+            reasons[i] = "link_line"
 
 
 def apply_all(texts, reasons, counts=None) -> None:

@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 
-from .lines import WORD, Line, ends_sentence
+from .lines import WORD, Line, ends_sentence, unmark
 from .stopwords import LANGS, WORD_LANGS, ZH_FUNCTION_CHARS
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -77,7 +77,9 @@ def stop_ratio(text: str, tokens: list[str]) -> float:
 
 
 def unit_text(lines: list[Line], group: list[int]) -> str:
-    return " ".join(lines[i].text for i in group)
+    """The unit's lines joined, link markers dropped: rules and features see
+    the link text ("[3]News" reads "News")."""
+    return unmark(" ".join(lines[i].text for i in group))
 
 
 def base_row(text: str, first: Line, last: Line, wrapped: bool, rule_hit: bool,

@@ -5,6 +5,14 @@ import re
 from dataclasses import dataclass
 
 WORD = re.compile(r"\w+")
+# Text browsers (lynx, links) print each link as its reference number glued to
+# the link text: "[3]News". A footnote mark ("text.[3] More") has a space after.
+LINK_MARKER = re.compile(r"(?:^|(?<=[\s(|/>*]))\[\d{1,4}\](?=[^\s\[\]])")
+
+
+def unmark(text: str) -> str:
+    """``text`` without text-browser link markers."""
+    return LINK_MARKER.sub("", text) if "[" in text else text
 # Sentence-final punctuation in the scripts we meet, plus closing quotes/brackets.
 TERMINAL = tuple(".!?…。！？\"'”’»)]")
 

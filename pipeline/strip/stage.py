@@ -39,11 +39,21 @@ class StripConfig:
 def rule_reasons(lines: list[Line], groups: list[list[int]], rules=RULES) -> list[str | None]:
     """What the rules say about each group of lines (None: no rule fired)."""
     texts = [unit_text(lines, g) for g in groups]
-    return reasons_of(texts, [len(WORD.findall(t)) for t in texts], rules)
+    return reasons_of(texts, [len(WORD.findall(t)) for t in texts], rules, marked_texts(lines, groups))
 
 
-def reasons_of(texts: list[str], counts: list[int], rules=RULES) -> list[str | None]:
+def marked_texts(lines: list[Line], groups: list[list[int]]) -> list[str] | None:
+    """The units as printed, link markers included; None when there are none."""
+    if not any("[" in line.text for line in lines):
+        return None
+    return [" ".join(lines[i].text for i in g) for g in groups]
+
+
+def reasons_of(texts: list[str], counts: list[int], rules=RULES,
+               marked: list[str] | None = None) -> list[str | None]:
     reasons = [first_rule(t, n, rules) for t, n in zip(texts, counts)]
+    if marked is not None:
+        context.link_lines(marked, texts, reasons, counts)
     context.apply_all(texts, reasons, counts)
     return reasons
 
@@ -80,7 +90,7 @@ class Strip(MapStage):
         groups = blocks(lines)
         texts = [unit_text(lines, g) for g in groups]
         counts = [len(WORD.findall(t)) for t in texts]
-        reasons = reasons_of(texts, counts, self.rules)
+        reasons = reasons_of(texts, counts, self.rules, marked_texts(lines, groups))
         if self.templates is not None:
             for gi, g in enumerate(groups):
                 if reasons[gi] is None and all(self.templates.is_template(site, lines[i].text) for i in g):

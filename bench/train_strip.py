@@ -137,12 +137,14 @@ def main() -> int:
     ap.add_argument("--min-gain", type=float, default=0.005,
                     help="ship a profile's model only if it beats the rules alone by this F1")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--trees", type=int, default=120)
+    ap.add_argument("--trees", type=int, default=300)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--rate", type=float, default=0.1)
+    ap.add_argument("--min-hess", type=float, default=5.0,
+                    help="least weight (hessian) a tree leaf may hold: higher, smoother trees")
     ap.add_argument("--profiles", default="dump,extracted", help="which profiles to train")
     args = ap.parse_args()
-    TREE_OPTIONS.update(n_trees=args.trees, depth=args.depth, rate=args.rate)
+    TREE_OPTIONS.update(n_trees=args.trees, depth=args.depth, rate=args.rate, min_hess=args.min_hess)
     if not sd.available():
         print(f"benchmark data not found under {sd.DATA}; nothing to train on")
         return 0
@@ -163,7 +165,7 @@ def main() -> int:
             "trained_on": "all pages" if args.all else "tuning split",
             "documents": len(part),
             "kind": args.kind,
-            **({"trees": args.trees, "depth": args.depth, "rate": args.rate} if args.kind == "trees" else {"l2": args.l2}),
+            **({"trees": args.trees, "depth": args.depth, "rate": args.rate, "min_hess": args.min_hess} if args.kind == "trees" else {"l2": args.l2}),
         }
         print(f"profile {profile}: {len(part)} documents")
         threshold, f1, rules_f1 = tune_threshold(part, oof)

@@ -50,24 +50,22 @@ def load_gold(folder: Path) -> dict[str, dict]:
     return rows
 
 
-def text_dumps() -> dict[str, str]:
-    gold = load_gold(SH_TEXT)
+def _pages(folder: Path, sub: str, suffix: str) -> dict[str, str]:
+    """The page files of ``folder/sub`` that have gold text, by page id."""
     out = {}
-    for pid in gold:
-        p = SH_TEXT / "text" / f"{pid}.txt"
+    for pid in load_gold(folder):
+        p = folder / sub / f"{pid}{suffix}"
         if p.exists():
             out[pid] = p.read_text(encoding="utf-8", errors="replace")
     return out
+
+
+def text_dumps() -> dict[str, str]:
+    return _pages(SH_TEXT, "text", ".txt")
 
 
 def html_pages(folder: Path) -> dict[str, str]:
-    gold = load_gold(folder)
-    out = {}
-    for pid in gold:
-        p = folder / "html" / f"{pid}.html"
-        if p.exists():
-            out[pid] = p.read_text(encoding="utf-8", errors="replace")
-    return out
+    return _pages(folder, "html", ".html")
 
 
 def extract_text(html: str, options: dict) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import itertools
 import json
 import math
 import os

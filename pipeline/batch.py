@@ -177,21 +177,21 @@ def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pipelin
             on_document(doc)
         _kill_point(f"document:{number}")
     report.stage_seconds = timings.own(STAGE_ORDER)
-    for rec in commit(clean_dir, ledger, inputs, existing, records):
-        report.count_record(rec)
+    commit(clean_dir, ledger, inputs, existing, records, report)
 
 
 def commit(clean_dir: Path, ledger: Ledger, inputs: list[Input], existing: list[dict],
-           records: list[dict]) -> list[dict]:
+           records: list[dict], report: RunReport) -> None:
     """Steps 3 and 4, once every document's files are written and the index committed.
 
     Shared by every engine, so that all of them commit in the same order.
-    Returns the records of copied inputs (see ``copy_records``), which the
-    caller counts.
+    Records of copied inputs (see ``copy_records``) are added and counted here.
     """
     _kill_point("manifest")
     known = {rec["id"] for rec in existing}
     copies = [rec for rec in copy_records(inputs, ledger, existing, records) if rec["id"] not in known]
+    for rec in copies:
+        report.count_record(rec)
     records = records + copies
     # Sorted, so the manifest does not depend on the order work finished in.
     records.sort(key=_record_order)
@@ -202,7 +202,6 @@ def commit(clean_dir: Path, ledger: Ledger, inputs: list[Input], existing: list[
             ledger.add(item.key, item.source)
     ledger.forget_stats_except({item.source for item in inputs})
     ledger.save()
-    return copies
 
 
 def _count_inputs(report: RunReport, inputs: list[Input]) -> None:

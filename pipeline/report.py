@@ -55,18 +55,19 @@ class RunReport:
     path: Path | None = None  # where save() wrote it
 
     def count(self, doc: Document) -> None:
-        self.documents[doc.status] += 1
-        if doc.reason and doc.status in (REJECTED, EMPTY):
-            self.rejected_by_reason[reason_kind(doc.reason)] += 1
+        self._count_outcome(doc.status, doc.reason)
         for removal in doc.removed:
             self.removed_by_rule[removal.rule] += 1
 
     def count_record(self, rec: dict) -> None:
         """Count a manifest record made without a document (a copied input's)."""
-        self.documents[rec["status"]] += 1
+        self._count_outcome(rec["status"], rec.get("reason"))
         self.copied += 1
-        if rec["status"] in (REJECTED, EMPTY):
-            self.rejected_by_reason[reason_kind(rec.get("reason", ""))] += 1
+
+    def _count_outcome(self, status: str, reason: str | None) -> None:
+        self.documents[status] += 1
+        if reason and status in (REJECTED, EMPTY):
+            self.rejected_by_reason[reason_kind(reason)] += 1
 
     @property
     def inputs_todo(self) -> int:

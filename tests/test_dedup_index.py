@@ -1,15 +1,13 @@
 """The persistent dedup index: incremental runs, settings, atomicity."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from dedup_fixtures import ARTICLES, FLOOD, HARBOUR, MUSEUM, TRAINS, syndicated
+from dedup_fixtures import FLOOD, HARBOUR, MUSEUM, TRAINS, syndicated
 
 from pipeline.document import DUPLICATE, KEPT, Document
 from pipeline.dedup import Dedup, DedupConfig, DedupIndex, SettingsMismatch

@@ -180,8 +180,7 @@ def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pi
                 on_document(doc)
     clock.lap("write")
     ray_dedup.commit(decisions)
-    for rec in commit(clean_dir, ledger, inputs, existing, records):
-        report.count_record(rec)
+    commit(clean_dir, ledger, inputs, existing, records, report)
     clock.lap("commit")
     report.stage_seconds = _stage_seconds(docs, config, clock)
 

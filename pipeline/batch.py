@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -33,7 +34,8 @@ from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
 from .settings import ConfigError, as_dict
-from .sources import ReadConfig, discover, path_problem, read_file, relative_source
+from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
+from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import AUDIT_DIR, write_document
 
 STATE_DIR = ".state"
@@ -51,25 +53,23 @@ def default_state_dir(clean_dir: Path) -> Path:
     return Path(clean_dir) / STATE_DIR
 
 
-def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> list[Input]:
+def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig()) -> list[Input]:
     """Every raw file, with its content hash and whether it is new, changed or known.
 
     Inputs are in the order of their names, whatever order the file system
     lists them in. Within one run, a second file with the bytes of an earlier
-    one is known: it is a copy, processed once.
+    one is known: it is a copy, processed once. ``raw_dir`` is a folder path
+    or a ``storage.ObjectFolder``.
     """
-    raw_dir = Path(raw_dir)
     inputs, keys = [], set()
-    found = sorted((relative_source(path, raw_dir), path) for path in discover(raw_dir))
-    for source, path in found:
-        problem = path_problem(path, raw_dir, config)
+    for source, path, problem, hashed in _listing(raw_dir, ledger, config):
         size = 0
         if problem:
             # Nothing to hash (or nothing we may read): the problem is the identity.
             key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
         else:
             try:
-                key, size = ledger.hash_of(source, path)
+                key, size = hashed()
             except OSError:
                 key = f"{_UNREADABLE}{source}"
         state = KNOWN if key in keys else ledger.state_of(source, key)
@@ -78,16 +78,33 @@ def plan(raw_dir: Path, ledger: Ledger, config: ReadConfig = ReadConfig()) -> li
     return inputs
 
 
-def check_folders(raw_dir: Path, clean_dir: Path, state_dir: Path) -> None:
+def _listing(raw_dir, ledger: Ledger, config: ReadConfig):
+    """(source, path, problem, hash function) of each raw file, by source name."""
+    if isinstance(raw_dir, ObjectFolder):
+        for entry in raw_dir.files():
+            problem = path_problem_of_object(entry, config)
+            yield entry.source, entry.path, problem, partial(ledger.hash_of_object, raw_dir, entry)
+        return
+    raw_dir = Path(raw_dir)
+    for source, path in sorted((relative_source(path, raw_dir), path) for path in discover(raw_dir)):
+        yield source, path, path_problem(path, raw_dir, config), partial(ledger.hash_of, source, path)
+
+
+def check_folders(raw_dir, clean_dir, state_dir) -> None:
     """Refuse outputs inside the raw folder: the next run would read them as inputs."""
     for name, folder in (("clean", clean_dir), ("state", state_dir)):
-        if Path(folder).resolve().is_relative_to(Path(raw_dir).resolve()):
-            raise ConfigError(f"the {name} folder {folder} is inside the raw folder {raw_dir}")
+        if isinstance(raw_dir, ObjectFolder) or isinstance(folder, ObjectFolder):
+            inside = isinstance(raw_dir, ObjectFolder) and isinstance(folder, ObjectFolder) \
+                and folder.is_inside(raw_dir)
+        else:
+            inside = Path(folder).resolve().is_relative_to(Path(raw_dir).resolve())
+        if inside:
+            raise ConfigError(f"the {name} folder {describe(folder)} is inside the raw folder {describe(raw_dir)}")
 
 
 def run(
-    raw_dir: Path,
-    clean_dir: Path,
+    raw_dir: Path | str,
+    clean_dir: Path | str,
     config: PipelineConfig = PipelineConfig(),
     state_dir: Path | None = None,
     on_document: Callable[[Document], None] | None = None,
@@ -95,6 +112,9 @@ def run(
     dry_run: bool = False,
 ) -> RunReport:
     """Process the new and changed files of raw_dir into clean_dir.
+
+    Either may be an object-store URL (``s3://bucket/raw``); the state
+    folder must then be a filesystem path (see ``storage``).
 
     Raises ``lock.Locked`` if another run holds the folders for longer than
     ``wait`` seconds. With ``dry_run``, only plans: nothing is written.
@@ -111,14 +131,14 @@ def run(
     return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
 
 
-def supervised(raw_dir: Path, clean_dir: Path, config: PipelineConfig, state_dir: Path | None,
+def supervised(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | None,
                wait: float, work: Callable[[Path, Path, Path, RunReport], None]) -> RunReport:
     """Run ``work(raw, clean, state, report)`` as one run: checked folders, the
     lock, a report saved before (a killed run stays listed) and after, the
     outcome and exit code. Shared by every engine.
     """
     raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
-    with hold([state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK], wait):
+    with hold(_locks(clean_dir, state_dir), wait):
         started = time.perf_counter()
         try:
             report.save(state_dir)  # "running": a killed run stays listed
@@ -141,18 +161,37 @@ def supervised(raw_dir: Path, clean_dir: Path, config: PipelineConfig, state_dir
     return report
 
 
-def _begin(raw_dir, clean_dir, state_dir, config: PipelineConfig) -> tuple[Path, Path, Path, RunReport]:
-    raw_dir, clean_dir = Path(raw_dir), Path(clean_dir)
-    state_dir = Path(state_dir) if state_dir else default_state_dir(clean_dir)
+def _begin(raw_dir, clean_dir, state_dir, config: PipelineConfig) -> tuple:
+    raw_dir, clean_dir = location(raw_dir), location(clean_dir)
+    if state_dir is not None and is_url(str(state_dir)):
+        raise ConfigError(f"the state folder {describe(location(state_dir))} must be a filesystem path: "
+                          "the input ledger, dedup index and lock do not work on an object store")
+    if state_dir is None and isinstance(clean_dir, ObjectFolder):
+        raise ConfigError(f"the clean folder {describe(clean_dir)} is in an object store; give a "
+                          "filesystem folder for the run state (ledger, dedup index, lock) with --state-dir")
+    state_dir = local_path(state_dir) if state_dir else default_state_dir(clean_dir)
     check_folders(raw_dir, clean_dir, state_dir)
-    report = RunReport(raw_dir=str(raw_dir), clean_dir=str(clean_dir), state_dir=str(state_dir),
+    report = RunReport(raw_dir=describe(raw_dir), clean_dir=describe(clean_dir), state_dir=str(state_dir),
                        config=as_dict(config))
     return raw_dir, clean_dir, state_dir, report
 
 
-def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: PipelineConfig,
+def _locks(clean_dir, state_dir: Path) -> list[Path]:
+    # An object store has no locks; the state folder's lock guards its clean folder too.
+    if isinstance(clean_dir, ObjectFolder):
+        return [state_dir / STATE_LOCK]
+    return [state_dir / STATE_LOCK, clean_dir / CLEAN_LOCK]
+
+
+def clean_temp_folders(clean_dir, state_dir: Path) -> list[Path]:
+    """Folders where a killed run may have left temp files."""
+    local = [] if isinstance(clean_dir, ObjectFolder) else [clean_dir, clean_dir / AUDIT_DIR]
+    return local + [state_dir, state_dir / RUNS_DIR]
+
+
+def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config: PipelineConfig,
                 report: RunReport, on_document: Callable[[Document], None] | None) -> None:
-    for folder in (clean_dir, clean_dir / AUDIT_DIR, state_dir, state_dir / RUNS_DIR):
+    for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)  # left by a killed run; safe while we hold the lock
     ledger = Ledger(state_dir / LEDGER)
     inputs = plan(raw_dir, ledger, config.read)
@@ -163,7 +202,7 @@ def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pipelin
     def documents() -> Iterator[Document]:
         for item in inputs:
             if item.state != KNOWN:
-                yield from read_file(item.path, raw_dir, config.read)
+                yield from read_input(raw_dir, item.path, config.read)
 
     timings = Timings()
     # Building the chain opens the dedup index: settings that clash with it
@@ -180,7 +219,7 @@ def _run_locked(raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pipelin
     commit(clean_dir, ledger, inputs, existing, records, report)
 
 
-def commit(clean_dir: Path, ledger: Ledger, inputs: list[Input], existing: list[dict],
+def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: list[dict],
            records: list[dict], report: RunReport) -> None:
     """Steps 3 and 4, once every document's files are written and the index committed.
 

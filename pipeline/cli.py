@@ -35,6 +35,7 @@ from .normalize import Normalize
 from .report import load_reports, summary
 from .runner import mark_repeats
 from .sources import discover, read_file
+from .storage import StorageError, is_url, local_path
 from .strip import Strip
 from .write import write_all
 
@@ -52,6 +53,20 @@ def _progress(docs: Iterable[Document], label: str, ctx: Context) -> Iterator[Do
         return
     with click.progressbar(docs, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
+
+
+class LocationType(click.ParamType):
+    """A folder path, or an object-store URL (s3://bucket/prefix), taken as given."""
+
+    name = "folder"
+
+    def __init__(self, exists: bool = False):
+        self.folder = click.Path(exists=exists, file_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and is_url(value):
+            return value
+        return self.folder.convert(local_path(value), param, ctx)
 
 
 class UserError(click.ClickException):
@@ -168,10 +183,11 @@ def write(ctx: Context, clean_dir: Path, input) -> None:
 
 
 @cli.command()
-@click.argument("raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("clean_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("raw_dir", type=LocationType(exists=True))
+@click.argument("clean_dir", type=LocationType())
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where run state and the dedup index live (default: CLEAN_DIR/.state).")
+              help="Where run state and the dedup index live (default: CLEAN_DIR/.state; "
+                   "required when CLEAN_DIR is a URL).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file of settings, one table per stage ([extract], [dedup], ...).")
 @click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
@@ -184,9 +200,12 @@ def write(ctx: Context, clean_dir: Path, input) -> None:
 @click.option("--address", metavar="ADDRESS",
               help="With --engine ray: the cluster to join (auto, ray://HOST:10001); default: Ray on this machine.")
 @click.pass_obj
-def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None, config_file: Path | None,
+def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: Path | None,
         overrides: tuple[str, ...], wait: float, dry_run: bool, engine: str, address: str | None) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
+
+    Each may be a folder or an object-store URL (s3://bucket/raw, gs://...);
+    with a URL for CLEAN_DIR, --state-dir names a folder for the run state.
 
     Files processed by an earlier run (same bytes) are skipped; changed files
     are processed again; new documents are deduplicated against everything
@@ -200,12 +219,14 @@ def run(ctx: Context, raw_dir: Path, clean_dir: Path, state_dir: Path | None, co
         config = settings.load(config_file, overrides, base=ctx.config)
         run_engine = run_function(engine, address)
         report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
-    except (settings.ConfigError, EngineUnavailable, EngineRefused) as exc:
+    except (settings.ConfigError, EngineUnavailable, EngineRefused, StorageError) as exc:
         raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
     except Locked as exc:
         raise UserError(str(exc), exitcodes.LOCKED) from exc
     except LedgerError as exc:
         raise UserError(str(exc), exitcodes.FAILED) from exc
+    except OSError as exc:  # a folder or object store that fails under us
+        raise UserError(f"run failed: {exc}", exitcodes.FAILED) from exc
     if dry_run:
         _show_plan(report)
         return
@@ -229,18 +250,21 @@ def _show_plan(report) -> None:
 
 
 @cli.command()
-@click.argument("clean_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--raw", "raw_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Also list the files of this raw folder still to be processed.")
+@click.argument("clean_dir", type=LocationType(exists=True))
+@click.option("--raw", "raw_dir", type=LocationType(exists=True),
+              help="Also list the files of this raw folder (or URL) still to be processed.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The state folder, if not CLEAN_DIR/.state.")
+              help="The state folder, if not CLEAN_DIR/.state (required when CLEAN_DIR is a URL).")
 @click.option("-n", "--last", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many recent runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs and pending files as JSON.")
 @click.pass_obj
-def status(ctx: Context, clean_dir: Path, raw_dir: Path | None, state_dir: Path | None, last: int,
+def status(ctx: Context, clean_dir, raw_dir, state_dir: Path | None, last: int,
            as_json: bool) -> None:
     """Show the last runs on CLEAN_DIR and, with --raw, what is still pending."""
+    if state_dir is None and is_url(clean_dir):
+        raise UserError(f"{clean_dir} is in an object store: give its state folder with --state-dir",
+                        exitcodes.CONFIG_ERROR)
     state_dir = state_dir or default_state_dir(clean_dir)
     reports = load_reports(state_dir, last)
     busy = holder(state_dir / STATE_LOCK)
@@ -248,8 +272,10 @@ def status(ctx: Context, clean_dir: Path, raw_dir: Path | None, state_dir: Path 
     if raw_dir is not None:
         try:
             planned = run_batch(raw_dir, clean_dir, ctx.config, state_dir, dry_run=True)
-        except LedgerError as exc:
+        except (LedgerError, OSError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
+        except (settings.ConfigError, StorageError) as exc:
+            raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         pending = {"new": planned.inputs_new, "changed": planned.inputs_changed,
                    "unchanged": planned.inputs_known}
     if as_json:

@@ -32,10 +32,14 @@ NEW, CHANGED, KNOWN = "new", "changed", "known"
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+        return stream_hash(fh)
+
+
+def stream_hash(fh) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -43,7 +47,7 @@ def file_hash(path: Path) -> str:
 class Input:
     """One raw file as the run sees it."""
 
-    path: Path
+    path: Path | str  # a path, or an object's path in its store
     source: str  # relative to the raw folder
     key: str  # content hash, or a stand-in for a file that cannot be hashed
     state: str  # NEW, CHANGED or KNOWN
@@ -84,14 +88,25 @@ class Ledger:
     def hash_of(self, source: str, path: Path) -> tuple[str, int]:
         """Content hash and size of the file, from the stat cache when it is safe."""
         st = os.stat(path)
-        key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        return self._cached(source, stat, max(st.st_mtime_ns, st.st_ctime_ns), lambda: file_hash(path))
+
+    def hash_of_object(self, folder, entry) -> tuple[str, int]:
+        """The same for an object (``storage.ObjectEntry``): its size and time are its stat."""
+        def digest() -> str:
+            with folder.open_path(entry.path) as fh:
+                return stream_hash(fh)
+
+        return self._cached(entry.source, [entry.size, entry.mtime_ns, 0, 0], entry.mtime_ns, digest)
+
+    def _cached(self, source: str, stat: list, changed_ns: int, digest_of) -> tuple[str, int]:
         cached = self.stats.get(source)
-        settled = max(st.st_mtime_ns, st.st_ctime_ns) < (self.saved_at - RACY_SECONDS) * 1e9
-        if cached and cached[:4] == key and settled:
-            return cached[4], st.st_size
-        digest = file_hash(path)
-        self.stats[source] = key + [digest]
-        return digest, st.st_size
+        settled = changed_ns < (self.saved_at - RACY_SECONDS) * 1e9
+        if cached and cached[:4] == stat and settled:
+            return cached[4], stat[0]
+        digest = digest_of()
+        self.stats[source] = stat + [digest]
+        return digest, stat[0]
 
     def forget_stats_except(self, sources: set[str]) -> None:
         """Drop cached stats of files that are gone (hashes and paths stay)."""

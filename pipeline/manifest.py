@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .atomic import atomic_open
+from .storage import ObjectFolder, open_write, read_text
 from .document import DUPLICATE, KEPT, META_KEYS, Document
 
 MANIFEST = "manifest.jsonl"
@@ -42,7 +42,11 @@ def record_of(doc: Document) -> dict:
     return rec
 
 
-def read_manifest(clean_dir: Path) -> list[dict]:
+def read_manifest(clean_dir) -> list[dict]:
+    """The records of ``clean_dir`` (a folder path or a ``storage.ObjectFolder``)."""
+    if isinstance(clean_dir, ObjectFolder):
+        text = read_text(clean_dir, MANIFEST) or ""
+        return [json.loads(line) for line in text.split("\n") if line.strip()]
     path = Path(clean_dir) / MANIFEST
     if not path.exists():
         return []
@@ -50,8 +54,8 @@ def read_manifest(clean_dir: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def write_manifest(clean_dir: Path, records: Iterable[dict]) -> None:
-    with atomic_open(Path(clean_dir) / MANIFEST) as fh:
+def write_manifest(clean_dir, records: Iterable[dict]) -> None:
+    with open_write(clean_dir, MANIFEST) as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
 

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import posixpath
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import BinaryIO, Iterable, Iterator
 from . import warc
 from .decode import DecodeError, declared_charset, decode
 from .document import HTML, TEXT, Document, content_id
+from .storage import ObjectFolder
 
 MB = 1024 * 1024
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -112,14 +114,41 @@ def _read_file(path: Path, root: Path, config: ReadConfig) -> Iterator[Document]
     if problem:
         yield Document(id=content_id(f"{source}:{problem}".encode()), source=source).reject(problem)
         return
-    name = path.name.lower()
+    yield from _read_stream(lambda: open(path, "rb"), path.name, lambda: path.stat().st_size, source, config)
+
+
+def read_input(raw, path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
+    """Documents of one raw file of ``raw``, a folder path or a ``storage.ObjectFolder``."""
+    if isinstance(raw, ObjectFolder):
+        return read_object(raw, raw.entry(str(path)), config)
+    return read_file(Path(path), Path(raw), config)
+
+
+def read_object(folder: ObjectFolder, entry, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
+    """Documents of one object of an object store (``storage.ObjectEntry``)."""
+    problem = path_problem_of_object(entry, config)
+    if problem:
+        doc = Document(id=content_id(f"{entry.source}:{problem}".encode()), source=entry.source)
+        yield doc.reject(problem)
+        return
+    opener = lambda: folder.open_path(entry.path)  # noqa: E731
+    for doc in _read_stream(opener, posixpath.basename(entry.path), lambda: entry.size, entry.source, config):
+        yield _check_lines(doc, config)
+
+
+def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> Iterator[Document]:
+    """Documents of one file, whatever holds it; ``size()`` is its size on disk."""
+    name = name.lower()
     gzipped = name.endswith(".gz")
     suffix = Path(name[:-3] if gzipped else name).suffix
     try:
-        with open(path, "rb") as fh:
+        with opener() as fh:
             stream: BinaryIO = fh
             if gzipped:
-                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), _gzip_limit(path, config)))
+                limit = _gzip_limit(size(), config)
+                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), limit))
+            elif not hasattr(fh, "peek"):
+                stream = io.BufferedReader(_Raw(fh))
             if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
                 yield from _read_warc(stream, source, config)
             elif suffix in JSONL_SUFFIXES:
@@ -128,13 +157,28 @@ def _read_file(path: Path, root: Path, config: ReadConfig) -> Iterator[Document]
                 data = stream.read(config.max_document_bytes + 1)
                 yield _one_document(data, source, suffix, config)
     except _TooLarge as exc:
-        yield _failed(path, source, f"gzip bomb or oversized archive: {exc}")
+        yield _failed(source, f"gzip bomb or oversized archive: {exc}")
     except (EOFError, zlib.error) as exc:
-        yield _failed(path, source, f"truncated or corrupt gzip ({exc})")
+        yield _failed(source, f"truncated or corrupt gzip ({exc})")
     except gzip.BadGzipFile:
-        yield _failed(path, source, "not a gzip file despite the .gz name")
+        yield _failed(source, "not a gzip file despite the .gz name")
     except OSError as exc:
-        yield _failed(path, source, f"unreadable file ({exc.strerror or exc})")
+        yield _failed(source, f"unreadable file ({exc.strerror or exc})")
+
+
+class _Raw(io.RawIOBase):
+    """Any object with ``read(n)``, seen as a raw stream (for buffering and peeking)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        data = self.inner.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
 
 
 def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> str | None:
@@ -156,14 +200,22 @@ def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:
             return "symbolic link to a folder (not followed)"
     if not path.is_file():
         return "not a regular file"
-    size = path.stat().st_size
+    return _size_problem(path.stat().st_size, config)
+
+
+def path_problem_of_object(entry, config: ReadConfig = ReadConfig()) -> str | None:
+    """Why an object must not be read (None when it may be)."""
+    return _size_problem(entry.size, config)
+
+
+def _size_problem(size: int, config: ReadConfig) -> str | None:
     if size > config.max_file_bytes:
         return f"file too large ({size // MB} MB > {config.max_file_bytes // MB} MB limit)"
     return None
 
 
-def _gzip_limit(path: Path, config: ReadConfig) -> int:
-    by_ratio = max(path.stat().st_size * config.max_gzip_ratio, config.max_document_bytes + 1)
+def _gzip_limit(size: int, config: ReadConfig) -> int:
+    by_ratio = max(size * config.max_gzip_ratio, config.max_document_bytes + 1)
     return min(config.max_decompressed_bytes, by_ratio)
 
 
@@ -171,7 +223,7 @@ def _peek(stream: BinaryIO) -> bytes:
     return stream.peek(16)[:16] if hasattr(stream, "peek") else b""
 
 
-def _failed(path: Path, source: str, reason: str) -> Document:
+def _failed(source: str, reason: str) -> Document:
     return Document(id=content_id(f"{source}:{reason}".encode()), source=source).reject(reason)
 
 

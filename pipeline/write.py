@@ -13,19 +13,22 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from . import manifest
-from .atomic import atomic_open, atomic_write_text, remove_stale_temps
+from . import manifest, storage
+from .atomic import remove_stale_temps
 from .document import KEPT, Document
 
 AUDIT_DIR = "audit"
 
 
-def write_document(clean_dir: Path, doc: Document) -> dict:
-    """Write one finished document's files; return its manifest record."""
+def write_document(clean_dir, doc: Document) -> dict:
+    """Write one finished document's files; return its manifest record.
+
+    ``clean_dir`` is a folder path or a ``storage.ObjectFolder``.
+    """
     if doc.status == KEPT:
-        atomic_write_text(clean_dir / manifest.clean_path(doc.id), doc.text + "\n")
+        storage.write_text(clean_dir, manifest.clean_path(doc.id), doc.text + "\n")
     if doc.removed:
-        with atomic_open(clean_dir / AUDIT_DIR / f"{doc.id}.jsonl") as fh:
+        with storage.open_write(clean_dir, f"{AUDIT_DIR}/{doc.id}.jsonl") as fh:
             for removal in doc.removed:
                 fh.write(json.dumps(removal.to_dict(), ensure_ascii=False) + "\n")
     return manifest.record_of(doc)

@@ -33,3 +33,13 @@ def seeds_dir() -> Path:
     if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
         pytest.skip("no shared seeds (../shared/seeds) in this checkout")
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """An S3 endpoint on this machine (see fixtures/object_store.py)."""
+    from object_store import start_s3
+
+    store, stop = start_s3()
+    yield store
+    stop()

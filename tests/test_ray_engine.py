@@ -212,3 +212,19 @@ def test_cli_engine_option(tmp_path):
     [saved] = (tmp_path / "clean" / ".state" / "runs").glob("*.json")
     report = json.loads(saved.read_text(encoding="utf-8"))
     assert (report["outcome"], report["exit_code"]) == ("completed", 0)
+
+
+def test_object_store_locations(s3, tmp_path):
+    """Raw files read from, and clean files written to, S3 by the workers."""
+    raw = tmp_path / "raw"
+    generate(raw, 300, seed=5)
+    shutil.copytree(REPO_RAW / "news", raw / "news")
+    prefix = s3.fresh()
+    raw_url = s3.upload(raw, f"{prefix}/raw")
+    a = run_local(raw, tmp_path / "local")
+    b = ray_engine.run(raw_url, s3.url(f"{prefix}/clean"), state_dir=tmp_path / "state")
+    assert a.documents == b.documents and b.raw_dir == f"s3://bucket/{prefix}/raw"
+    local = {name: data for name, data in outputs(tmp_path / "local").items() if not name.startswith(".state")}
+    assert s3.files(f"{prefix}/clean") == local
+    assert _ledger((tmp_path / "state" / "inputs.json").read_bytes()) == \
+        _ledger((tmp_path / "local" / ".state" / "inputs.json").read_bytes())

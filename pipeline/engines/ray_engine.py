@@ -34,21 +34,21 @@ from typing import Callable, Iterator
 
 from .. import manifest
 from ..atomic import remove_stale_temps
-from ..batch import INDEX, LEDGER, _count_inputs, commit, plan, supervised
+from ..batch import INDEX, LEDGER, _count_inputs, clean_temp_folders, commit, plan, supervised
 from ..batch import run as run_local
 from ..config import PipelineConfig
 from ..document import Document
 from ..ledger import KNOWN, Ledger
-from ..report import RUNS_DIR, RunReport
-from ..write import AUDIT_DIR
+from ..report import RunReport
+from ..storage import ObjectFolder
 from . import EngineRefused, require_ray, tasks
 
 log = logging.getLogger(__name__)
 
 
 def run(
-    raw_dir: Path,
-    clean_dir: Path,
+    raw_dir: Path | str,
+    clean_dir: Path | str,
     config: PipelineConfig = PipelineConfig(),
     state_dir: Path | None = None,
     on_document: Callable[[Document], None] | None = None,
@@ -82,9 +82,9 @@ def check_supported(config: PipelineConfig) -> None:
         )
 
 
-def _absolute(path: Path) -> Path:
-    # Workers do not share the driver's working folder.
-    return Path(os.path.abspath(path))
+def _absolute(where):
+    # Workers do not share the driver's working folder; URLs are absolute.
+    return where if isinstance(where, ObjectFolder) else Path(os.path.abspath(where))
 
 
 @contextlib.contextmanager
@@ -120,9 +120,9 @@ def session(ray, address: str | None) -> Iterator[None]:
             ray.shutdown()
 
 
-def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: PipelineConfig,
+def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig,
                 report: RunReport, on_document) -> None:
-    for folder in (clean_dir, clean_dir / AUDIT_DIR, state_dir, state_dir / RUNS_DIR):
+    for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)
     clock = _Clock()
     ledger = Ledger(state_dir / LEDGER)
@@ -144,7 +144,7 @@ def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pi
 
     # 1-2: identities, shuffled by id.
     scan = files.map_batches(tasks.scan_files, batch_size=1, batch_format="numpy",
-                             fn_kwargs={"raw_dir": str(raw_dir), "config": config, "shards": shards})
+                             fn_kwargs={"raw_dir": raw_dir, "config": config, "shards": shards})
     recorded = tasks.recorded_by_shard(existing, shards)
     changed = scan.groupby("shard").map_groups(tasks.identities, batch_format="numpy",
                                                fn_kwargs={"recorded": recorded})
@@ -158,7 +158,7 @@ def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pi
     from . import ray_dedup
 
     docs = files.map_batches(tasks.process_files, batch_size=1, batch_format="numpy",
-                             fn_kwargs={"raw_dir": str(raw_dir), "config": config,
+                             fn_kwargs={"raw_dir": raw_dir, "config": config,
                                         "changes": changes})
     docs = ray_dedup.signed(docs, config.dedup).materialize()
     clock.lap("stages")
@@ -169,7 +169,7 @@ def _run_locked(ray, raw_dir: Path, clean_dir: Path, state_dir: Path, config: Pi
 
     # 5: write, then commit: manifest, ledger.
     written = docs.map_batches(tasks.write_docs, batch_format="numpy",
-                               fn_kwargs={"clean_dir": str(clean_dir), "decisions": decisions})
+                               fn_kwargs={"clean_dir": clean_dir, "decisions": decisions})
     records = []
     for batch in written.iter_batches(batch_format="numpy", batch_size=None):
         for record, light in zip(batch["record"], batch["light"]):

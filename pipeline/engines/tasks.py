@@ -24,7 +24,6 @@ import time
 import zlib
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterator, Mapping
 
 import numpy as np
@@ -34,7 +33,7 @@ from ..document import Document
 from ..batch import _unrecorded as unrecorded
 from ..report import RunReport
 from ..runner import document_stages, mark_repeats
-from ..sources import read_file
+from ..sources import read_input
 from ..write import write_document
 
 RECORD_BITS = 32
@@ -58,8 +57,8 @@ def path_column(paths) -> np.ndarray:
     return np.array([os.fsencode(p) for p in paths], dtype=object)
 
 
-def _path(raw: bytes) -> Path:
-    return Path(os.fsdecode(raw))
+def _path(raw: bytes) -> str:
+    return os.fsdecode(raw)
 
 
 def shard_of(value: str, shards: int) -> int:
@@ -69,7 +68,7 @@ def shard_of(value: str, shards: int) -> int:
 
 # -- pass 1: the identity of every document, without its content -----------
 
-def scan_files(batch: Mapping[str, np.ndarray], raw_dir: str, config: PipelineConfig,
+def scan_files(batch: Mapping[str, np.ndarray], raw_dir, config: PipelineConfig,
                shards: int) -> dict:
     """One row per document of these files: where it is and what its id is.
 
@@ -77,10 +76,9 @@ def scan_files(batch: Mapping[str, np.ndarray], raw_dir: str, config: PipelineCo
     for the identity rules (``identities``) to decide on; ``shard`` groups
     rows by id.
     """
-    root = Path(raw_dir)
     cols = defaultdict(list)
     for index, raw in zip(batch["file"], batch["path"]):
-        for record, doc in enumerate(read_file(_path(raw), root, config.read)):
+        for record, doc in enumerate(read_input(raw_dir, _path(raw), config.read)):
             cols["seq"].append(seq_of(index, record))
             cols["shard"].append(shard_of(doc.id, shards))
             cols["stub"].append(pack(doc.evolve(content=STUB)))
@@ -158,19 +156,18 @@ def stage_names(config: PipelineConfig) -> list[str]:
     return [stage.name for stage in _stages(config)]
 
 
-def process_files(batch: Mapping[str, np.ndarray], raw_dir: str, config: PipelineConfig,
+def process_files(batch: Mapping[str, np.ndarray], raw_dir, config: PipelineConfig,
                   changes: Mapping[int, bytes]) -> Iterator[dict]:
     """Read files and run every per-document stage on their documents.
 
     Yields batches of ``seq``, ``doc`` (the pickled result) and one
     ``t_<stage>`` column of seconds per stage, ``t_read`` included.
     """
-    root = Path(raw_dir)
     stages = _stages(config)
     names = ["read"] + [stage.name for stage in stages]
     cols = defaultdict(list)
     for index, raw in zip(batch["file"], batch["path"]):
-        docs = iter(read_file(_path(raw), root, config.read))
+        docs = iter(read_input(raw_dir, _path(raw), config.read))
         record = 0
         while True:
             start = time.perf_counter()
@@ -210,16 +207,15 @@ def _columns(cols, types: Mapping[str, type]) -> dict:
 
 # -- pass 3: the decisions applied, each document's files written ------------
 
-def write_docs(batch: Mapping[str, np.ndarray], clean_dir: str, decisions) -> dict:
+def write_docs(batch: Mapping[str, np.ndarray], clean_dir, decisions) -> dict:
     """Write each document's files; return its manifest record and a light copy.
 
     ``decisions.finish(seq, doc)`` applies the dedup outcome. The light copy
     (the document without its text) is what the driver counts.
     """
-    root = Path(clean_dir)
     records, light = [], []
     for seq, raw in zip(batch["seq"], batch["doc"]):
         doc = decisions.finish(int(seq), unpack(raw))
-        records.append(pack(write_document(root, doc)))
+        records.append(pack(write_document(clean_dir, doc)))
         light.append(pack(doc.evolve(content="")))
     return {"record": np.array(records, dtype=object), "light": np.array(light, dtype=object)}

@@ -171,12 +171,20 @@ def dedup(ctx: Context, input, output, index_path: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("clean_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("clean_dir", type=LocationType())
 @click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
 @click.pass_obj
-def write(ctx: Context, clean_dir: Path, input) -> None:
-    """Write kept documents to CLEAN_DIR/<id>.txt and update CLEAN_DIR/manifest.jsonl."""
-    counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+def write(ctx: Context, clean_dir, input) -> None:
+    """Write kept documents to CLEAN_DIR/<id>.txt and update CLEAN_DIR/manifest.jsonl.
+
+    CLEAN_DIR may be an object-store URL (s3://bucket/clean).
+    """
+    try:
+        counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+    except StorageError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except OSError as exc:
+        raise UserError(f"write failed: {exc}", exitcodes.FAILED) from exc
     _summary(ctx, counts)
     if counts.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)

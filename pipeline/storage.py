@@ -138,7 +138,10 @@ class ObjectFolder:
         """Every object below the folder, by name; hidden names (".x") skipped, as on disk."""
         from pyarrow import fs
 
-        selector = fs.FileSelector(self.root, recursive=True, allow_not_found=True)
+        if self.fs.get_file_info(self.root).type == fs.FileType.NotFound:
+            # Like a missing folder: a typo must not pass for an empty input.
+            raise FileNotFoundError(f"nothing at {describe(self)} (no such bucket, or no object under it)")
+        selector = fs.FileSelector(self.root, recursive=True)
         found = []
         for info in self.fs.get_file_info(selector):
             if info.type != fs.FileType.File:

@@ -34,12 +34,16 @@ def write_document(clean_dir, doc: Document) -> dict:
     return manifest.record_of(doc)
 
 
-def write_all(clean_dir: Path, docs: Iterable[Document]) -> Counter:
-    """Write every document, then the merged manifest. Returns counts by status."""
-    clean_dir = Path(clean_dir)
-    clean_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(clean_dir)
-    remove_stale_temps(clean_dir / AUDIT_DIR)
+def write_all(clean_dir, docs: Iterable[Document]) -> Counter:
+    """Write every document, then the merged manifest. Returns counts by status.
+
+    ``clean_dir`` is a folder path or an object-store URL.
+    """
+    clean_dir = storage.location(clean_dir)
+    if isinstance(clean_dir, Path):
+        clean_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(clean_dir)
+        remove_stale_temps(clean_dir / AUDIT_DIR)
     counts: Counter = Counter()
     records = []
     for doc in docs:

@@ -164,3 +164,19 @@ def test_file_urls_are_paths(raw_copy, tmp_path):
     assert result.exit_code in (0, 3), result.output
     assert (tmp_path / "clean" / "manifest.jsonl").exists()
     shutil.rmtree(tmp_path / "clean")
+
+
+def test_write_command_to_s3(s3, raw_copy, tmp_path):
+    runner = CliRunner()
+    records = tmp_path / "records.jsonl"
+    assert runner.invoke(cli, ["extract", str(raw_copy), "-o", str(records)]).exit_code == 0
+    prefix = s3.fresh()
+    result = runner.invoke(cli, ["write", s3.url(f"{prefix}/clean"), str(records)])
+    assert result.exit_code in (0, 3), result.output
+    assert runner.invoke(cli, ["write", str(tmp_path / "clean"), str(records)]).exit_code == result.exit_code
+    assert s3.files(f"{prefix}/clean") == disk_outputs(tmp_path / "clean")
+
+
+def test_missing_raw_location_is_an_error(s3, tmp_path):
+    result = CliRunner().invoke(cli, ["run", s3.url(f"{s3.fresh()}/raw"), str(tmp_path / "clean")])
+    assert result.exit_code == 1 and "nothing at s3://bucket/" in result.output

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -29,7 +28,7 @@ from .config import PipelineConfig
 from .dedup.config import SettingsMismatch
 from .copies import copy_records
 from .document import DUPLICATE, REJECTED, Document, content_id
-from .ledger import KNOWN, Input, Ledger
+from .ledger import KNOWN, Input, Ledger, content_hash, file_stat, object_stat
 from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
@@ -53,41 +52,64 @@ def default_state_dir(clean_dir: Path) -> Path:
     return Path(clean_dir) / STATE_DIR
 
 
-def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig()) -> list[Input]:
+def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=None) -> list[Input]:
     """Every raw file, with its content hash and whether it is new, changed or known.
 
     Inputs are in the order of their names, whatever order the file system
     lists them in. Within one run, a second file with the bytes of an earlier
     one is known: it is a copy, processed once. ``raw_dir`` is a folder path
-    or a ``storage.ObjectFolder``.
+    or a ``storage.ObjectFolder``. Files whose stat the ledger does not know
+    are hashed by ``hash_files(raw_dir, paths)`` (default: here, one by one;
+    an engine may spread it), which gives a hash or None (unreadable) each.
     """
+    listed = list(_listing(raw_dir, config))
+    unknown = [(source, path) for source, path, problem, stat in listed
+               if not problem and stat and ledger.cached(source, *stat) is None]
+    hashed = dict(zip((source for source, _ in unknown),
+                      (hash_files or hash_here)(raw_dir, [path for _, path in unknown])))
     inputs, keys = [], set()
-    for source, path, problem, hashed in _listing(raw_dir, ledger, config):
+    for source, path, problem, stat in listed:
         size = 0
+        digest = None if problem or not stat else hashed.get(source) or ledger.cached(source, *stat)
         if problem:
             # Nothing to hash (or nothing we may read): the problem is the identity.
             key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
+        elif digest is None:
+            key = f"{_UNREADABLE}{source}"
         else:
-            try:
-                key, size = hashed()
-            except OSError:
-                key = f"{_UNREADABLE}{source}"
+            ledger.remember(source, stat[0], digest)
+            key, size = digest, stat[0][0]
         state = KNOWN if key in keys else ledger.state_of(source, key)
         keys.add(key)
         inputs.append(Input(path, source, key, state, size))
     return inputs
 
 
-def _listing(raw_dir, ledger: Ledger, config: ReadConfig):
-    """(source, path, problem, hash function) of each raw file, by source name."""
+def hash_here(raw_dir, paths: list) -> list[str | None]:
+    """Content hashes of raw files, in this process; None for a file that cannot be read."""
+    out = []
+    for path in paths:
+        try:
+            out.append(content_hash(raw_dir, path))
+        except OSError:
+            out.append(None)
+    return out
+
+
+def _listing(raw_dir, config: ReadConfig):
+    """(source, path, problem, (stat, changed_ns) or None) of each raw file, by source name."""
     if isinstance(raw_dir, ObjectFolder):
         for entry in raw_dir.files():
-            problem = path_problem_of_object(entry, config)
-            yield entry.source, entry.path, problem, partial(ledger.hash_of_object, raw_dir, entry)
+            yield entry.source, entry.path, path_problem_of_object(entry, config), object_stat(entry)
         return
     raw_dir = Path(raw_dir)
     for source, path in sorted((relative_source(path, raw_dir), path) for path in discover(raw_dir)):
-        yield source, path, path_problem(path, raw_dir, config), partial(ledger.hash_of, source, path)
+        problem = path_problem(path, raw_dir, config)
+        try:
+            stat = None if problem else file_stat(path)
+        except OSError:
+            stat = None
+        yield source, path, problem, stat
 
 
 def check_folders(raw_dir, clean_dir, state_dir) -> None:

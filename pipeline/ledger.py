@@ -36,6 +36,25 @@ def file_hash(path: Path) -> str:
         return stream_hash(fh)
 
 
+def file_stat(path: Path) -> tuple[list, int]:
+    """What the stat cache compares, and when the file last changed (ns)."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino], max(st.st_mtime_ns, st.st_ctime_ns)
+
+
+def object_stat(entry) -> tuple[list, int]:
+    """The same for an object (``storage.ObjectEntry``): its size and time."""
+    return [entry.size, entry.mtime_ns, 0, 0], entry.mtime_ns
+
+
+def content_hash(raw, path) -> str:
+    """SHA-256 of one raw file of ``raw`` (a folder path or a ``storage.ObjectFolder``)."""
+    if hasattr(raw, "open_path"):
+        with raw.open_path(str(path)) as fh:
+            return stream_hash(fh)
+    return file_hash(Path(path))
+
+
 def stream_hash(fh) -> str:
     digest = hashlib.sha256()
     for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -85,28 +104,14 @@ class Ledger:
         else:
             raise LedgerError(f"input ledger {self.path} has an unknown format")
 
-    def hash_of(self, source: str, path: Path) -> tuple[str, int]:
-        """Content hash and size of the file, from the stat cache when it is safe."""
-        st = os.stat(path)
-        stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        return self._cached(source, stat, max(st.st_mtime_ns, st.st_ctime_ns), lambda: file_hash(path))
-
-    def hash_of_object(self, folder, entry) -> tuple[str, int]:
-        """The same for an object (``storage.ObjectEntry``): its size and time are its stat."""
-        def digest() -> str:
-            with folder.open_path(entry.path) as fh:
-                return stream_hash(fh)
-
-        return self._cached(entry.source, [entry.size, entry.mtime_ns, 0, 0], entry.mtime_ns, digest)
-
-    def _cached(self, source: str, stat: list, changed_ns: int, digest_of) -> tuple[str, int]:
+    def cached(self, source: str, stat: list, changed_ns: int) -> str | None:
+        """The hash recorded for this file if its stat is unchanged and safe to trust."""
         cached = self.stats.get(source)
         settled = changed_ns < (self.saved_at - RACY_SECONDS) * 1e9
-        if cached and cached[:4] == stat and settled:
-            return cached[4], stat[0]
-        digest = digest_of()
-        self.stats[source] = stat + [digest]
-        return digest, stat[0]
+        return cached[4] if cached and cached[:4] == stat and settled else None
+
+    def remember(self, source: str, stat: list, digest: str) -> None:
+        self.stats[source] = list(stat) + [digest]
 
     def forget_stats_except(self, sources: set[str]) -> None:
         """Drop cached stats of files that are gone (hashes and paths stay)."""

@@ -217,7 +217,7 @@ def test_cli_engine_option(tmp_path):
 def test_object_store_locations(s3, tmp_path):
     """Raw files read from, and clean files written to, S3 by the workers."""
     raw = tmp_path / "raw"
-    generate(raw, 300, seed=5)
+    generate(raw, 500, seed=5)
     shutil.copytree(REPO_RAW / "news", raw / "news")
     prefix = s3.fresh()
     raw_url = s3.upload(raw, f"{prefix}/raw")

@@ -4,7 +4,8 @@ Same inputs, same stage code, same outputs as the local engine
 (``pipeline.batch``); only where the work happens changes.
 
 On the driver (small, or inherently one place):
-  planning (``batch.plan``: listing and hashing raw files, the ledger), the
+  planning (``batch.plan``: listing raw files, the ledger; the files to
+  hash are hashed in tasks), the
   lock, the connected components of the candidate-pair graph, the dedup
   index, and the manifest, ledger and run report at the end.
 
@@ -29,12 +30,13 @@ import contextlib
 import logging
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import manifest
 from ..atomic import remove_stale_temps
-from ..batch import INDEX, LEDGER, _count_inputs, clean_temp_folders, commit, plan, supervised
+from ..batch import INDEX, LEDGER, _count_inputs, clean_temp_folders, commit, hash_here, plan, supervised
 from ..batch import run as run_local
 from ..config import PipelineConfig
 from ..document import Document
@@ -44,6 +46,7 @@ from ..storage import ObjectFolder
 from . import EngineRefused, require_ray, tasks
 
 log = logging.getLogger(__name__)
+HASH_IN_TASKS_FROM = 64  # files to hash; below that, the driver does it
 
 
 def run(
@@ -125,14 +128,14 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)
     clock = _Clock()
+    workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
     ledger = Ledger(state_dir / LEDGER)
-    inputs = plan(raw_dir, ledger, config.read)
+    inputs = plan(raw_dir, ledger, config.read, hash_files=partial(_hash_files, ray, workers))
     _count_inputs(report, inputs)
     existing = manifest.read_manifest(clean_dir)
     clock.lap("plan")
 
     todo = [(number, item) for number, item in enumerate(inputs) if item.state != KNOWN]
-    workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
     shards = 4 * workers
     files = ray.data.from_items(
         [{"file": number, "path": tasks.path_column([item.path])[0]} for number, item in todo]
@@ -183,6 +186,21 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     commit(clean_dir, ledger, inputs, existing, records, report)
     clock.lap("commit")
     report.stage_seconds = _stage_seconds(docs, config, clock)
+
+
+def _hash_files(ray, workers: int, raw_dir, paths: list) -> list[str | None]:
+    """``batch.plan``'s hashing in tasks: raw bytes are read where they are, not
+    pulled through the driver; a few files are quicker to hash here."""
+    if len(paths) < HASH_IN_TASKS_FROM:
+        return hash_here(raw_dir, paths)
+    rows = ray.data.from_items([{"n": n, "path": p} for n, p in enumerate(tasks.path_column(paths))],
+                               override_num_blocks=min(len(paths), 8 * workers))
+    digests: list[str | None] = [None] * len(paths)
+    hashed = rows.map_batches(tasks.hash_files, batch_format="numpy", fn_kwargs={"raw_dir": raw_dir})
+    for batch in hashed.iter_batches(batch_format="numpy", batch_size=None):
+        for n, digest in zip(batch["n"].tolist(), batch["digest"]):
+            digests[n] = digest or None
+    return digests
 
 
 def _stage_seconds(docs, config: PipelineConfig, clock: "_Clock") -> dict:

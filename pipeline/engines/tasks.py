@@ -31,6 +31,7 @@ import numpy as np
 from ..config import PipelineConfig
 from ..document import Document
 from ..batch import _unrecorded as unrecorded
+from ..batch import hash_here
 from ..report import RunReport
 from ..runner import document_stages, mark_repeats
 from ..sources import read_input
@@ -64,6 +65,15 @@ def _path(raw: bytes) -> str:
 def shard_of(value: str, shards: int) -> int:
     """A stable small integer for a string key (same on every machine)."""
     return zlib.crc32(value.encode("utf-8", "surrogatepass")) % shards
+
+
+# -- planning: content hashes of raw files ---------------------------------------
+
+def hash_files(batch: Mapping[str, np.ndarray], raw_dir) -> dict:
+    """SHA-256 of each file ("" when it cannot be read), for the input ledger."""
+    digests = hash_here(raw_dir, [_path(raw) for raw in batch["path"]])
+    return {"n": np.asarray(batch["n"], dtype=np.int64),
+            "digest": np.array([d or "" for d in digests], dtype=object)}
 
 
 # -- pass 1: the identity of every document, without its content -----------

@@ -34,7 +34,7 @@ from .lock import Locked, holder
 from .normalize import Normalize
 from .report import load_reports, summary
 from .runner import mark_repeats
-from .sources import discover, read_file
+from .sources import listed, read_file
 from .strip import Strip
 from .write import write_all
 
@@ -116,10 +116,8 @@ def extract(ctx: Context, raw: tuple[Path, ...], output) -> None:
     record per input document, including rejected ones with their reason.
     """
     def documents() -> Iterator[Document]:
-        for item in raw:
-            root = item if item.is_dir() else item.parent
-            for path in discover(item) if item.is_dir() else [item]:
-                yield from read_file(path, root, ctx.config.read)
+        for path, root in listed(raw):
+            yield from read_file(path, root, ctx.config.read)
 
     stage = Extract(ctx.config.extract)
     write_documents(output, stage(_progress(mark_repeats(documents()), "extract", ctx)))

@@ -87,6 +87,20 @@ def relative_source(path: Path, root: Path) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def listed(items: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """The files named on a command line, each with the root its source name is relative to.
+
+    A folder stands for every file below it (``discover``), named relative to
+    the folder; a file is named by its own name.
+    """
+    for item in items:
+        if item.is_dir():
+            for path in discover(item):
+                yield path, item
+        else:
+            yield item, item.parent
+
+
 def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
     for path in discover(raw_dir):
         yield from read_file(path, raw_dir, config)

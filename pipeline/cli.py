@@ -26,7 +26,7 @@ from .config import PipelineConfig
 from .dedup import Dedup
 from .dedup.config import SettingsMismatch
 from .document import REJECTED, Document
-from .engines import ENGINES, EngineRefused, EngineUnavailable, run_function
+from .engines import ENGINES, EngineRefused, EngineUnavailable, check_engine, run_function
 from .extract import Extract
 from .jsonl import RecordError, read_documents, write_documents
 from .ledger import LedgerError
@@ -34,8 +34,8 @@ from .lock import Locked, holder
 from .normalize import Normalize
 from .report import load_reports, summary
 from .runner import mark_repeats
-from .sources import discover, read_file
-from .storage import StorageError, is_url, local_path
+from .sources import listed, read_input
+from .storage import StorageError, is_url, local_path, location
 from .strip import Strip
 from .write import write_all
 
@@ -60,8 +60,8 @@ class LocationType(click.ParamType):
 
     name = "folder"
 
-    def __init__(self, exists: bool = False):
-        self.folder = click.Path(exists=exists, file_okay=False, path_type=Path)
+    def __init__(self, exists: bool = False, file_okay: bool = False):
+        self.folder = click.Path(exists=exists, file_okay=file_okay, path_type=Path)
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and is_url(value):
@@ -105,6 +105,26 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj = Context(verbosity)
 
 
+def engine_options(command):
+    """``--engine`` and ``--address``, for the commands that can run on Ray."""
+    command = click.option(
+        "--address", metavar="ADDRESS",
+        help="With --engine ray: the cluster to join (auto, ray://HOST:10001); default: Ray on this machine.",
+    )(command)
+    return click.option(
+        "--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+        help="Where the work runs: this process, or a Ray cluster (pip install 'pipeline[ray]').",
+    )(command)
+
+
+def _on_ray(engine: str, address: str | None) -> bool:
+    """Whether to run on Ray; a wrong choice is refused before any work."""
+    try:
+        return check_engine(engine, address) is not None
+    except (EngineUnavailable, EngineRefused) as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+
+
 def _stage_command(name: str, make_stage, help_text: str):
     @cli.command(name, help=help_text)
     @click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
@@ -119,25 +139,40 @@ def _stage_command(name: str, make_stage, help_text: str):
 
 
 @cli.command()
-@click.argument("raw", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("raw", nargs=-1, required=True, type=LocationType(exists=True, file_okay=True))
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8", atomic=True), default="-",
               help="Where to write document records (default: stdout).")
+@engine_options
 @click.pass_obj
-def extract(ctx: Context, raw: tuple[Path, ...], output) -> None:
+def extract(ctx: Context, raw: tuple, output, engine: str, address: str | None) -> None:
     """Read raw files or folders and extract main text from HTML.
+
+    RAW may also be an object-store URL (s3://bucket/raw): every object under it.
 
     Accepts .html, .txt, .warc, .jsonl, each optionally .gz. Text dumps pass
     through unchanged; HTML gets main text and metadata. Writes one document
     record per input document, including rejected ones with their reason.
-    """
-    def documents() -> Iterator[Document]:
-        for item in raw:
-            root = item if item.is_dir() else item.parent
-            for path in discover(item) if item.is_dir() else [item]:
-                yield from read_file(path, root, ctx.config.read)
 
-    stage = Extract(ctx.config.extract)
-    write_documents(output, stage(_progress(mark_repeats(documents()), "extract", ctx)))
+    With --engine ray, files are read and pages extracted in Ray tasks; the
+    records are the same, in the same order.
+    """
+    raw = tuple(location(item) for item in raw)
+    if _on_ray(engine, address):
+        from .engines import ray_stages
+
+        docs = ray_stages.extract(raw, ctx.config, address)
+    else:
+        def documents() -> Iterator[Document]:
+            for path, root in listed(raw):
+                yield from read_input(root, path, ctx.config.read)
+
+        docs = Extract(ctx.config.extract)(mark_repeats(documents()))
+    try:
+        write_documents(output, _progress(docs, "extract", ctx))
+    except StorageError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except OSError as exc:  # an object store that fails under us
+        raise UserError(f"extract failed: {exc}", exitcodes.FAILED) from exc
 
 
 _stage_command("strip", lambda c: Strip(c.strip), """Remove boilerplate lines, recording each with its reason.
@@ -158,16 +193,27 @@ _stage_command("normalize", lambda c: Normalize(c.normalize), """Normalise Unico
               help="Where to write document records (default: stdout).")
 @click.option("--index", "index_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Persistent index of earlier kept documents (SQLite); updated by this run.")
+@engine_options
 @click.pass_obj
-def dedup(ctx: Context, input, output, index_path: Path | None) -> None:
+def dedup(ctx: Context, input, output, index_path: Path | None, engine: str, address: str | None) -> None:
     """Find near-duplicates with MinHash, verify and cluster them.
 
     One copy per cluster is kept; the others are marked duplicate, with the
     id of the kept copy and their similarity to it. With --index, documents
     are also compared with everything kept by earlier runs.
+
+    With --engine ray, signatures, candidate pairs and verification run in
+    Ray tasks; this command reads and writes the records and the index, and
+    the decisions are the same.
     """
+    docs = _progress(read_documents(input), "dedup", ctx)
+    if _on_ray(engine, address):
+        from .engines import ray_stages
+
+        write_documents(output, ray_stages.dedup(docs, ctx.config.dedup, index_path, address))
+        return
     stage = Dedup(ctx.config.dedup, index_path=index_path)
-    write_documents(output, stage(_progress(read_documents(input), "dedup", ctx)))
+    write_documents(output, stage(docs))
 
 
 @cli.command()
@@ -203,10 +249,7 @@ def write(ctx: Context, clean_dir, input) -> None:
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="If another run holds CLEAN_DIR, wait this long for it before giving up.")
 @click.option("--dry-run", is_flag=True, help="Show what would be processed; write nothing.")
-@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="Where the stages run: this process, or a Ray cluster (pip install 'pipeline[ray]').")
-@click.option("--address", metavar="ADDRESS",
-              help="With --engine ray: the cluster to join (auto, ray://HOST:10001); default: Ray on this machine.")
+@engine_options
 @click.pass_obj
 def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: Path | None,
         overrides: tuple[str, ...], wait: float, dry_run: bool, engine: str, address: str | None) -> None:

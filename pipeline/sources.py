@@ -89,6 +89,25 @@ def relative_source(path: Path, root: Path) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def listed(items: Iterable) -> Iterator[tuple]:
+    """The files named on a command line, each with the root its source name is relative to.
+
+    A folder stands for every file below it (``discover``), named relative to
+    the folder; a file is named by its own name. An ``ObjectFolder`` stands
+    for every object under its prefix: (object path, the folder). Read each
+    with ``read_input(root, path)``.
+    """
+    for item in items:
+        if isinstance(item, ObjectFolder):
+            for entry in item.files():
+                yield entry.path, item
+        elif item.is_dir():
+            for path in discover(item):
+                yield path, item
+        else:
+            yield item, item.parent
+
+
 def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
     for path in discover(raw_dir):
         yield from read_file(path, raw_dir, config)

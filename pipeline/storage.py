@@ -138,9 +138,12 @@ class ObjectFolder:
         """Every object below the folder, by name; hidden names (".x") skipped, as on disk."""
         from pyarrow import fs
 
-        if self.fs.get_file_info(self.root).type == fs.FileType.NotFound:
+        info = self.fs.get_file_info(self.root)
+        if info.type == fs.FileType.NotFound:
             # Like a missing folder: a typo must not pass for an empty input.
             raise FileNotFoundError(f"nothing at {describe(self)} (no such bucket, or no object under it)")
+        if info.type == fs.FileType.File:  # the URL names one object
+            return [self.entry(self.root)]
         selector = fs.FileSelector(self.root, recursive=True)
         found = []
         for info in self.fs.get_file_info(selector):
@@ -158,6 +161,8 @@ class ObjectFolder:
         return ObjectEntry(path, self._source(path), int(info.size or 0), int(info.mtime_ns or 0))
 
     def _source(self, path: str) -> str:
+        if path == self.root:  # the folder is one object: named by its own name
+            return posixpath.basename(path)
         return posixpath.relpath(path, self.root) if self.root else path
 
     def open_path(self, path: str) -> IO[bytes]:

@@ -180,3 +180,15 @@ def test_write_command_to_s3(s3, raw_copy, tmp_path):
 def test_missing_raw_location_is_an_error(s3, tmp_path):
     result = CliRunner().invoke(cli, ["run", s3.url(f"{s3.fresh()}/raw"), str(tmp_path / "clean")])
     assert result.exit_code == 1 and "nothing at s3://bucket/" in result.output
+
+
+def test_extract_command_reads_urls(s3, raw_copy, tmp_path):
+    prefix = s3.fresh()
+    url = s3.upload(raw_copy, f"{prefix}/raw")
+    runner = CliRunner()
+    on_disk = runner.invoke(cli, ["extract", str(raw_copy), str(raw_copy / "feeds" / "sample.jsonl")])
+    remote = runner.invoke(cli, ["extract", url, s3.url(f"{prefix}/raw/feeds/sample.jsonl")])
+    assert remote.exit_code == on_disk.exit_code == 0, remote.output
+    assert remote.output == on_disk.output and on_disk.output.count("\n") > 10
+    missing = runner.invoke(cli, ["extract", s3.url(f"{prefix}/nothing")])
+    assert missing.exit_code == 1 and "nothing at s3://bucket/" in missing.output

@@ -43,3 +43,23 @@ def test_core_import_does_not_load_ray():
 def test_address_needs_the_ray_engine():
     with pytest.raises(EngineRefused, match="--engine ray"):
         run_function("local", "auto")
+
+
+def test_stage_command_without_ray_exits_2(no_ray, tmp_path):
+    (tmp_path / "a.txt").write_text("Some text.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", "--engine", "ray", "-o", str(tmp_path / "out.jsonl"),
+                                      str(tmp_path / "a.txt")])
+    assert result.exit_code == exitcodes.CONFIG_ERROR
+    assert "pip install 'pipeline[ray]'" in result.output
+    assert not (tmp_path / "out.jsonl").exists()
+    result = CliRunner().invoke(cli, ["dedup", "--engine", "ray"], input="")
+    assert result.exit_code == exitcodes.CONFIG_ERROR
+    assert "pip install" in result.output
+
+
+@pytest.mark.parametrize("command", [["extract", "."], ["dedup"]])
+def test_stage_command_address_needs_the_ray_engine(command):
+    result = CliRunner().invoke(cli, [command[0], "--engine", "local", "--address", "auto", *command[1:]], input="")
+    assert result.exit_code == exitcodes.CONFIG_ERROR
+    assert "--address is for --engine ray" in result.output
+

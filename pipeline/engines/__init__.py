@@ -1,7 +1,8 @@
 """Engines: where the stages run.
 
 ``local`` runs everything in this process (``pipeline.batch``); ``ray``
-spreads the same stage code over a Ray cluster (``pipeline.engines.ray_engine``).
+spreads the same stage code over a Ray cluster (``pipeline.engines.ray_engine``
+for ``pipeline run``, ``ray_stages`` for the ``extract`` and ``dedup`` commands).
 Ray is an optional dependency, imported only when that engine is chosen.
 """
 from __future__ import annotations
@@ -31,19 +32,26 @@ def require_ray():
     return ray
 
 
-def run_function(engine: str = "local", address: str | None = None):
-    """The ``batch.run``-shaped function of an engine."""
+def check_engine(engine: str = "local", address: str | None = None):
+    """Refuse a wrong choice before any work: Ray for ``ray`` (or how to
+    install it), None for ``local``."""
     if engine == "local":
         if address:
             raise EngineRefused("--address is for --engine ray; the local engine runs in this process")
+        return None
+    if engine == "ray":
+        return require_ray()
+    raise EngineRefused(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def run_function(engine: str = "local", address: str | None = None):
+    """The ``batch.run``-shaped function of an engine."""
+    if check_engine(engine, address) is None:
         from ..batch import run
 
         return run
-    if engine == "ray":
-        require_ray()
-        from functools import partial
+    from functools import partial
 
-        from .ray_engine import run
+    from .ray_engine import run
 
-        return partial(run, address=address)
-    raise EngineRefused(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return partial(run, address=address)

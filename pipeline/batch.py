@@ -59,14 +59,15 @@ def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=
     lists them in. Within one run, a second file with the bytes of an earlier
     one is known: it is a copy, processed once. ``raw_dir`` is a folder path
     or a ``storage.ObjectFolder``. Files whose stat the ledger does not know
-    are hashed by ``hash_files(raw_dir, paths)`` (default: here, one by one;
-    an engine may spread it), which gives a hash or None (unreadable) each.
+    are hashed by ``hash_files(raw_dir, paths, sizes)`` (default: here, one
+    by one; an engine may spread it), which gives a hash or None (unreadable)
+    each.
     """
     listed = list(_listing(raw_dir, config))
-    unknown = [(source, path) for source, path, problem, stat in listed
+    unknown = [(source, path, stat[0][0]) for source, path, problem, stat in listed
                if not problem and stat and ledger.cached(source, *stat) is None]
-    hashed = dict(zip((source for source, _ in unknown),
-                      (hash_files or hash_here)(raw_dir, [path for _, path in unknown])))
+    digests = (hash_files or hash_here)(raw_dir, [u[1] for u in unknown], [u[2] for u in unknown])
+    hashed = dict(zip((u[0] for u in unknown), digests))
     inputs, keys = [], set()
     for source, path, problem, stat in listed:
         size = 0
@@ -85,7 +86,7 @@ def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=
     return inputs
 
 
-def hash_here(raw_dir, paths: list) -> list[str | None]:
+def hash_here(raw_dir, paths: list, sizes: list | None = None) -> list[str | None]:
     """Content hashes of raw files, in this process; None for a file that cannot be read."""
     out = []
     for path in paths:

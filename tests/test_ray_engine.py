@@ -214,8 +214,9 @@ def test_cli_engine_option(tmp_path):
     assert (report["outcome"], report["exit_code"]) == ("completed", 0)
 
 
-def test_object_store_locations(s3, tmp_path):
-    """Raw files read from, and clean files written to, S3 by the workers."""
+def test_object_store_locations(s3, tmp_path, monkeypatch):
+    """Raw files hashed, read from and clean files written to S3 by the workers."""
+    monkeypatch.setattr(ray_engine, "HASH_IN_TASKS_FROM", 0)
     raw = tmp_path / "raw"
     generate(raw, 500, seed=5)
     shutil.copytree(REPO_RAW / "news", raw / "news")

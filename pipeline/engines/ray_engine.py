@@ -46,7 +46,9 @@ from ..storage import ObjectFolder
 from . import EngineRefused, require_ray, tasks
 
 log = logging.getLogger(__name__)
-HASH_IN_TASKS_FROM = 64  # files to hash; below that, the driver does it
+# Bytes to hash from which tasks do it: starting them costs seconds, in which
+# the driver hashes a gigabyte or so itself.
+HASH_IN_TASKS_FROM = 1 << 30
 
 
 def run(
@@ -188,10 +190,10 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     report.stage_seconds = _stage_seconds(docs, config, clock)
 
 
-def _hash_files(ray, workers: int, raw_dir, paths: list) -> list[str | None]:
+def _hash_files(ray, workers: int, raw_dir, paths: list, sizes: list) -> list[str | None]:
     """``batch.plan``'s hashing in tasks: raw bytes are read where they are, not
-    pulled through the driver; a few files are quicker to hash here."""
-    if len(paths) < HASH_IN_TASKS_FROM:
+    pulled through the driver; a small amount is quicker to hash here."""
+    if sum(sizes) < HASH_IN_TASKS_FROM:
         return hash_here(raw_dir, paths)
     rows = ray.data.from_items([{"n": n, "path": p} for n, p in enumerate(tasks.path_column(paths))],
                                override_num_blocks=min(len(paths), 8 * workers))

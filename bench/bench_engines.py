@@ -180,7 +180,7 @@ def estimate(local, distributed, total: int, local_wall: float, ray_wall: float,
                   f"{TARGET * task_cpu / (cores * eff) / 3600:6.1f} h")
     plan, commit = walls.get("plan", 0) / total, walls.get("commit", 0) / total
     print(f"  driver: {1e6 * driver:.1f} us/doc -> {TARGET * driver / 3600:.1f} h serial on one machine "
-          f"(plan, listing files with their hashes computed in tasks: {1e6 * plan:.1f} us/doc; "
+          f"(plan, listing and hashing files, in tasks from 1 GiB to hash: {1e6 * plan:.1f} us/doc; "
           f"commit, manifest and ledger: {1e6 * commit:.1f} us/doc)")
     print("  object store: cleaned text + shingle sets, ~2 x 3 KB per document -> ~0.6 TB across the "
           "nodes (spills to local disk)")

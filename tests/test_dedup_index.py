@@ -114,8 +114,8 @@ def test_run_killed_before_commit_leaves_index_unchanged(tmp_path):
 def test_index_without_runs_is_empty(tmp_path):
     with DedupIndex(tmp_path / "sub" / "index.sqlite", DedupConfig()) as index:
         assert len(index) == 0
-        rows, keys, sizes = index.load_keys()
-        assert keys.shape == (0, 64)
+        rows, keys, sizes, members = index.load_keys()
+        assert keys.shape == (0, 64) and len(rows) == len(sizes) == len(members) == 0
 
 
 def test_repeated_id_in_one_batch_stays_kept_in_the_index(tmp_path):
@@ -143,3 +143,44 @@ def test_copy_of_a_copy_joins_the_group_of_an_earlier_run(tmp_path):
     assert one_run["whole"].status == KEPT and one_run["end"].duplicate_of == "whole"
     with DedupIndex(path, DedupConfig()) as index:
         assert {index.cluster_of(i) for i in ("start", "whole", "end")} == {"start"}
+
+
+def test_copy_of_a_copy_joins_through_a_direct_copy_of_an_earlier_run(tmp_path):
+    # As above, but the three parts come in three runs: the end meets only the
+    # whole story, which run 2 made a duplicate of the start. The index keeps
+    # such direct copies as members of their group, so the end still joins.
+    lines = HARBOUR.split("\n")
+    start, whole, end = "\n".join(lines[:5]), HARBOUR, "\n".join(lines[4:])
+    path = tmp_path / "index.sqlite"
+    list(Dedup(index_path=path)([doc("start", start)]))
+    assert by_id(Dedup(index_path=path)([doc("whole", whole)]))["whole"].duplicate_of == "start"
+    third = by_id(Dedup(index_path=path)([doc("end", end), doc("f", FLOOD)]))
+    assert third["end"].status == DUPLICATE and third["end"].duplicate_of == "start"
+    assert third["f"].status == KEPT
+    with DedupIndex(path, DedupConfig()) as index:
+        assert len(index) == 2  # start and f; the whole story is stored, not kept
+        known = index.known(["whole", "end", "start"])
+        assert known["start"] == (None, None)  # a stored direct copy is answered as a duplicate
+        assert known["whole"][0] == known["end"][0] == "start" and known["whole"][1] > 0.5
+        assert known["end"][1] == third["end"].similarity
+        assert {index.cluster_of(i) for i in ("start", "whole", "end")} == {"start"}
+    # Without the stored direct copy (an index from before), the end stays apart.
+    plain = tmp_path / "plain.sqlite"
+    list(Dedup(index_path=plain)([doc("start", start)]))
+    list(Dedup(index_path=plain)([doc("whole", whole)]))
+    with DedupIndex(plain, DedupConfig()) as index:
+        index._db.execute("DELETE FROM kept WHERE owner IS NOT NULL")
+    assert by_id(Dedup(index_path=plain)([doc("end", end)]))["end"].status == KEPT
+
+
+def test_members_claim_one_step_only(tmp_path):
+    # The end joined through a stored direct copy; it is not a direct copy
+    # itself, so a text resembling only the end does not join in a later run.
+    lines = HARBOUR.split("\n")
+    start, whole, end = "\n".join(lines[:5]), HARBOUR, "\n".join(lines[4:])
+    path = tmp_path / "index.sqlite"
+    for batch in ([doc("start", start)], [doc("whole", whole)], [doc("end", end)]):
+        list(Dedup(index_path=path)(batch))
+    with DedupIndex(path, DedupConfig()) as index:
+        rows, _, _, members = index.load_keys()
+        assert members.tolist() == [False, True]  # start kept, whole stored as its member; end not stored

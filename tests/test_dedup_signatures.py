@@ -196,3 +196,11 @@ def test_token_hashes_follow_their_definition(pad):
     expected = [_token_hash_by_definition(w.encode()) for w in words + ["a", "b"]]
     assert got.tolist() == expected
     assert counts.tolist() == [len(words), 2]
+
+
+def test_candidate_pairs_among_index_rows_only_are_left_out():
+    from pipeline.dedup.lsh import candidate_pairs
+
+    keys = np.array([[1, 2], [1, 2], [7, 8]], dtype=np.uint32)
+    assert candidate_pairs(keys).tolist() == [[0, 1]]
+    assert candidate_pairs(keys, min_right=2).shape == (0, 2)  # rows 0 and 1: both in the index

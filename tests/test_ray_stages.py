@@ -6,6 +6,7 @@ Ray runs on this machine (2 CPUs), one session for the module.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -162,10 +163,16 @@ def test_dedup_with_index(tmp_path, records):
     # The second run found copies of what the first one kept.
     assert any(rec.get("duplicate_of") in first_ids for rec in out)
     assert _tables(local) == _tables(distributed)
-    # A third run (local) answers alike from either index.
+    assert any(row[-1] is not None for row in _tables(local)[0])  # direct copies stored as members
+    # A third run answers alike from either index, on either engine.
+    shutil.copy(distributed, tmp_path / "ray-copy.sqlite")
     for name, index in (("local", local), ("ray", distributed)):
         invoke("dedup", "--index", str(index), "-o", str(tmp_path / f"{name}2.jsonl"), str(tmp_path / "part2.jsonl"))
-    assert (tmp_path / "local2.jsonl").read_bytes() == (tmp_path / "ray2.jsonl").read_bytes()
+    invoke("dedup", "--engine", "ray", "--index", str(tmp_path / "ray-copy.sqlite"),
+           "-o", str(tmp_path / "ray-engine2.jsonl"), str(tmp_path / "part2.jsonl"))
+    third = (tmp_path / "local2.jsonl").read_bytes()
+    assert (tmp_path / "ray2.jsonl").read_bytes() == third == (tmp_path / "ray-engine2.jsonl").read_bytes()
+    assert _tables(local) == _tables(tmp_path / "ray-copy.sqlite")
 
 
 def _tables(path: Path) -> tuple[list, list]:

@@ -24,6 +24,9 @@ its first paragraphs, say). So the direct copies of a document kept in an
 earlier run, after it has claimed them, claim their own unassigned
 neighbours for its group, with the similarity of that edge. One step only:
 the group is the star that one run would have centred on such a copy.
+The direct copies of earlier runs (``members``: fixed too, stored in the
+index with their group) claim their unassigned neighbours for their group in
+the same way, and the documents they claim claim nothing further.
 
 ``components`` is still exposed: it gives the near-duplicate groups (an
 engine can use it to split the work of ``resolve``, which never crosses a
@@ -65,16 +68,19 @@ def resolve(
     sizes: Sequence[int],
     fixed: Sequence[bool] | None = None,
     with_via: bool = False,
+    members: Sequence[bool] | None = None,
 ):
     """Choose kept documents among ``n`` documents.
 
     ``edges`` are verified pairs ``(i, j)`` with similarity ``scores[k]``,
     ``sizes[i]`` the length used as tie-break, ``fixed[i]`` marks documents
-    decided in earlier runs. Returns ``keeper`` (``keeper[i] == i`` for kept
-    documents) and ``score`` (similarity of the verified edge that put the
-    document in its group, NaN for kept ones); with ``with_via`` also
-    ``via``, the document at the other end of that edge (``keeper[i]``
-    itself for a direct copy).
+    decided in earlier runs, ``members[i]`` those of them that are direct
+    copies in a group (not kept). Returns ``keeper`` (``keeper[i] == i`` for
+    kept documents and members; a document a member claims has the member
+    as its keeper, for the caller to name the member's group) and ``score``
+    (similarity of the verified edge that put the document in its group, NaN
+    for kept ones); with ``with_via`` also ``via``, the document at the
+    other end of that edge (``keeper[i]`` itself for a direct copy).
     """
     keeper = np.arange(n, dtype=np.int64)
     via = np.arange(n, dtype=np.int64)
@@ -83,6 +89,7 @@ def resolve(
     if len(edges) == 0:
         return (keeper, score, via) if with_via else (keeper, score)
     fixed_arr = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    member_arr = np.zeros(n, dtype=bool) if members is None else np.asarray(members, dtype=bool)
     neighbours: dict[int, dict[int, float]] = {}
     for (a, b), s in zip(edges.tolist(), np.asarray(scores, dtype=float).tolist()):
         if a == b:
@@ -90,7 +97,9 @@ def resolve(
         neighbours.setdefault(a, {})[b] = s
         neighbours.setdefault(b, {})[a] = s
     sizes = np.asarray(sizes)
-    order = sorted(neighbours, key=lambda i: (not fixed_arr[i], -len(neighbours[i]), -int(sizes[i]), i))
+    # Kept documents claim before members: a direct edge to a kept copy wins.
+    order = sorted(neighbours, key=lambda i: (not fixed_arr[i], bool(member_arr[i]), -len(neighbours[i]),
+                                              -int(sizes[i]), i))
     assigned = set()
 
     def claim(node: int, owner: int) -> list[int]:
@@ -108,7 +117,9 @@ def resolve(
     for node in order:
         if fixed_arr[node]:
             assigned.add(node)
-            joined += claim(node, node)
+            claimed = claim(node, node)
+            if not member_arr[node]:
+                joined += claimed
     # A group fixed in an earlier run cannot change its kept copy, though a
     # run over all documents at once might have centred it on one of its
     # copies: so the direct copies of a fixed document claim their own

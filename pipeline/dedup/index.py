@@ -3,9 +3,15 @@
 What it holds, per document kept in earlier runs: its id, its cluster id,
 its size (distinct shingles, the tie-break of the kept choice), its LSH band
 keys, its sorted shingle hashes and number-token hashes (what verification
-needs). Duplicates
-are recorded by id with their cluster and kept copy, so a document seen
-again is answered from the index instead of being compared with itself.
+needs). Duplicates are recorded by id with their cluster and kept copy, so a
+document seen again is answered from the index instead of being compared
+with itself.
+
+A duplicate verified directly against its kept copy (a *direct copy*) is
+also stored with its band keys and sets, as a member of that copy's group
+(``owner``): a later document that resembles only such a copy (the fuller
+version of a story kept from its first paragraphs, say) joins the group
+through it, one step, as it would have had both come in one run.
 
 * Settings: the file records the fingerprint of the settings it was built
   with; opening it with other settings raises ``SettingsMismatch``.
@@ -15,7 +21,7 @@ again is answered from the index instead of being compared with itself.
 * Stability: a kept document's cluster id is its own id and never changes;
   later runs only add rows.
 
-Loading costs ``bands * 4`` bytes of memory per kept document (the band keys);
+Loading costs ``bands * 4`` bytes of memory per stored document (the band keys);
 shingle sets are read only for documents that are candidates.
 """
 from __future__ import annotations
@@ -29,7 +35,7 @@ import numpy as np
 
 from .config import DedupConfig, SettingsMismatch
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kept (
@@ -39,7 +45,8 @@ CREATE TABLE IF NOT EXISTS kept (
     size INTEGER NOT NULL,
     band_keys BLOB NOT NULL,
     shingles BLOB NOT NULL,
-    numbers BLOB NOT NULL
+    numbers BLOB NOT NULL,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
@@ -64,6 +71,9 @@ class DedupIndex:
             for statement in _SCHEMA.strip().split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(kept)")}
+            if "owner" not in columns:  # an index from before direct copies were stored
+                self._db.execute("ALTER TABLE kept ADD COLUMN owner TEXT")
             found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not found:
                 self._db.executemany(
@@ -94,22 +104,26 @@ class DedupIndex:
 
     # -- reading ---------------------------------------------------------
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM kept").fetchone()[0]
+        """Kept documents (direct copies not counted)."""
+        return self._db.execute("SELECT COUNT(*) FROM kept WHERE owner IS NULL").fetchone()[0]
 
-    def load_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(rows, band_keys (n, bands), sizes)`` of every kept document."""
+    def load_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, band_keys (n, bands), sizes, member)`` of every stored
+        document; ``member`` marks the direct copies."""
         bands = self.config.bands
-        cur = self._db.execute("SELECT row, size, band_keys FROM kept ORDER BY row")
-        rows, sizes, blobs = [], [], []
-        for row, size, blob in cur:
+        cur = self._db.execute("SELECT row, size, band_keys, owner IS NOT NULL FROM kept ORDER BY row")
+        rows, sizes, blobs, member = [], [], [], []
+        for row, size, blob, is_member in cur:
             rows.append(row)
             sizes.append(size)
             blobs.append(blob)
+            member.append(bool(is_member))
         keys = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(rows), bands)
-        return np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64)
+        return (np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64),
+                np.array(member, dtype=bool))
 
     def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """``row -> (shingle set, number set)`` of some kept documents."""
+        """``row -> (shingle set, number set)`` of some stored documents."""
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
@@ -123,13 +137,15 @@ class DedupIndex:
                 )
         return out
 
-    def ids_of(self, rows: Iterable[int]) -> dict[int, str]:
+    def keepers_of(self, rows: Iterable[int]) -> dict[int, str]:
+        """``row -> id of the kept document of its group`` (its own id, or a direct copy's owner)."""
         out: dict[int, str] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            out.update(self._db.execute(f"SELECT row, doc_id FROM kept WHERE row IN ({marks})", chunk))
+            out.update(self._db.execute(f"SELECT row, COALESCE(owner, doc_id) FROM kept WHERE row IN ({marks})",
+                                        chunk))
         return out
 
     def known(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, float | None]]:
@@ -139,7 +155,8 @@ class DedupIndex:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for (doc_id,) in self._db.execute(f"SELECT doc_id FROM kept WHERE doc_id IN ({marks})", chunk):
+            query = f"SELECT doc_id FROM kept WHERE owner IS NULL AND doc_id IN ({marks})"
+            for (doc_id,) in self._db.execute(query, chunk):
                 out[doc_id] = (None, None)
             for doc_id, kept_id, sim in self._db.execute(
                 f"SELECT doc_id, kept_id, similarity FROM duplicates WHERE doc_id IN ({marks})", chunk
@@ -149,7 +166,7 @@ class DedupIndex:
 
     def cluster_of(self, doc_id: str) -> str | None:
         row = self._db.execute(
-            "SELECT cluster FROM kept WHERE doc_id = ? UNION ALL SELECT cluster FROM duplicates WHERE doc_id = ?",
+            "SELECT cluster FROM duplicates WHERE doc_id = ? UNION ALL SELECT cluster FROM kept WHERE doc_id = ?",
             (doc_id, doc_id),
         ).fetchone()
         return row[0] if row else None
@@ -170,27 +187,40 @@ class _Writer:
     def add_kept(
         self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray
     ) -> None:
+        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers)
+
+    def add_member(self, doc_id: str, kept_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray,
+                   numbers: np.ndarray) -> None:
+        """A direct copy of ``kept_id``, stored so that later documents can join its group through it."""
+        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers)
+
+    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers) -> None:
         if len(band_keys) != self._config.bands:
             raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.bands} bands")
         self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 doc_id,
-                doc_id,
+                cluster,
                 int(size),
                 np.asarray(band_keys, dtype="<u4").tobytes(),
                 np.asarray(shingles, dtype="<u4").tobytes(),
                 np.asarray(numbers, dtype="<u4").tobytes(),
+                owner,
             ),
         )
 
     def add_duplicate(self, doc_id: str, kept_id: str, similarity: float | None) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?)",
+            (doc_id, self._cluster(kept_id), kept_id, None if similarity is None else float(similarity)),
+        )
+
+    def _cluster(self, kept_id: str) -> str:
         cluster = self._db.execute(
-            "SELECT cluster FROM kept WHERE doc_id = ?", (kept_id,)
+            "SELECT cluster FROM kept WHERE doc_id = ? AND owner IS NULL", (kept_id,)
         ).fetchone()
         if cluster is None:
             raise KeyError(f"kept document {kept_id!r} is not in the index")
-        self._db.execute(
-            "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?)",
-            (doc_id, cluster[0], kept_id, None if similarity is None else float(similarity)),
-        )
+        return cluster[0]

@@ -77,9 +77,9 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
             hi = np.maximum(left, right)
             keep = hi >= min_right
             found.append(lo[keep].astype(np.int64) * n + hi[keep])
-    if not found:
+    codes = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    if not len(codes):  # no pair, or only pairs of index documents
         return np.zeros((0, 2), dtype=np.int64)
-    codes = np.concatenate(found)
     codes.sort()
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)

@@ -164,11 +164,12 @@ class Dedup:
         config = self.config
         signed = sign_parallel([docs[i].text for i in work], config, self.workers)
         if self.index is not None:
-            old_rows, old_keys, old_sizes = self.index.load_keys()
+            old_rows, old_keys, old_sizes, old_members = self.index.load_keys()
         else:
             old_rows = np.zeros(0, np.int64)
             old_keys = np.zeros((0, config.bands), np.uint32)
             old_sizes = np.zeros(0, np.int64)
+            old_members = np.zeros(0, bool)
         n_old, n_new = len(old_rows), len(work)
         all_keys = np.concatenate([old_keys, signed.keys]) if n_old else signed.keys
         pairs = candidate_pairs(all_keys, min_right=n_old)
@@ -191,23 +192,28 @@ class Dedup:
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
         fixed[:n_old] = True
-        keeper, score = resolve(n_old + n_new, edges, scores, sizes, fixed)
+        members = np.zeros(n_old + n_new, dtype=bool)
+        members[:n_old] = old_members
+        keeper, score, via = resolve(n_old + n_new, edges, scores, sizes, fixed, with_via=True, members=members)
 
-        old_ids = self.index.ids_of(old_rows[np.unique(keeper[n_old:][keeper[n_old:] < n_old])]) if n_old else {}
+        # Old documents keep this run's documents: name their groups.
+        old_keepers = keeper[n_old:][keeper[n_old:] < n_old]
+        old_ids = self.index.keepers_of(old_rows[np.unique(old_keepers)]) if n_old else {}
 
         def id_of(k: int) -> str:
             return old_ids[int(old_rows[k])] if k < n_old else docs[work[k - n_old]].id
 
         decisions = []
         for pos, i in enumerate(work):
-            k = int(keeper[n_old + pos])
-            if k == n_old + pos:
+            node = n_old + pos
+            k = int(keeper[node])
+            if k == node:
                 out[i] = _kept(docs[i])
-                decisions.append((pos, None, None))
+                decisions.append((pos, None, None, False))
             else:
-                sim = round(float(score[n_old + pos]), 4)
+                sim = round(float(score[node]), 4)
                 out[i] = _duplicate(docs[i], id_of(k), sim)
-                decisions.append((pos, id_of(k), sim))
+                decisions.append((pos, id_of(k), sim, is_direct(node, keeper, via, members)))
         if self.index is not None:
             self._record(docs, work, signed, decisions)
 
@@ -215,15 +221,27 @@ class Dedup:
         sizes = signed.sizes
         with self.index.write() as writer:
             seen = set()
-            for pos, kept_id, _ in decisions:
+            for pos, kept_id, _, _ in decisions:
                 doc_id = docs[work[pos]].id
                 if kept_id is None and doc_id not in seen:
                     seen.add(doc_id)
                     writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos))
-            for pos, kept_id, sim in decisions:
+            for pos, kept_id, sim, direct in decisions:
                 # A repeated id is answered by its first occurrence.
-                if kept_id is not None and docs[work[pos]].id not in seen:
-                    writer.add_duplicate(docs[work[pos]].id, kept_id, sim)
+                doc_id = docs[work[pos]].id
+                if kept_id is not None and doc_id not in seen:
+                    writer.add_duplicate(doc_id, kept_id, sim)
+                    if direct:
+                        seen.add(doc_id)
+                        writer.add_member(doc_id, kept_id, sizes[pos], signed.keys[pos], signed.set_of(pos),
+                                          signed.numbers_of(pos))
+
+
+def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:
+    """Whether a duplicate was verified against its kept copy itself (not
+    through another copy): such a copy is stored in the index as a member."""
+    k = int(keeper[node])
+    return k != node and not members[k] and int(via[node]) == k
 
 
 def _append(csr: tuple[np.ndarray, np.ndarray], more: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
 from ..dedup.lsh import DEFAULT_WINDOW
-from ..dedup.stage import _duplicate, _kept
+from ..dedup.stage import _duplicate, _kept, is_direct
 from ..document import Document
 from .tasks import pack, unpack
 
@@ -91,9 +91,11 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
                    config: DedupConfig) -> dict:
     """Verify and cluster each candidate component of this group.
 
-    ``group`` holds the members (``seq``, ``label``, ``id``, ``sig``);
-    ``pairs`` all candidate pairs sorted by ``label``. Returns a row per
-    duplicate: ``seq``, ``kept_id``, ``similarity``.
+    ``group`` holds the nodes (``seq``, ``label``, ``id``: for an index
+    document, the kept id of its group, ``sig``, ``member``: an index
+    document that is a direct copy); ``pairs`` all candidate pairs sorted by
+    ``label``. Returns a row per duplicate: ``seq``, ``kept_id``,
+    ``similarity``, ``direct`` (see ``stage.is_direct``).
     """
     cols = defaultdict(list)
     by_label = defaultdict(list)
@@ -108,13 +110,17 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         sizes = np.array([d[0] for d in data], dtype=np.int64)
         accepted, similarity = verify_many(local, *_csr([d[1] for d in data]), config,
                                            numbers=_csr([d[2] for d in data]))
-        keeper, score = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0)
-        for pos in np.flatnonzero(keeper != np.arange(len(rows))):
+        members = np.asarray(group["member"][rows], dtype=bool)
+        keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
+                                     with_via=True, members=members)
+        for pos in np.flatnonzero((keeper != np.arange(len(rows))) & (seqs >= 0)):
             cols["seq"].append(int(seqs[pos]))
             cols["kept_id"].append(group["id"][rows[keeper[pos]]])
             cols["similarity"].append(round(float(score[pos]), 4))
+            cols["direct"].append(is_direct(int(pos), keeper, via, members))
     return {"seq": np.array(cols["seq"], dtype=np.int64), "kept_id": np.array(cols["kept_id"], dtype=object),
-            "similarity": np.array(cols["similarity"], dtype=np.float64)}
+            "similarity": np.array(cols["similarity"], dtype=np.float64),
+            "direct": np.array(cols["direct"], dtype=bool)}
 
 
 def _csr(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

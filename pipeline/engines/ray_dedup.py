@@ -29,10 +29,11 @@ def signed(docs, config: DedupConfig):
 class Outcome(Decisions):
     """Decisions, plus what the driver must add to the index afterwards."""
 
-    def __init__(self, seqs, kept_ids, similarities, index: DedupIndex, new_docs):
+    def __init__(self, seqs, kept_ids, similarities, index: DedupIndex, new_docs, direct=()):
         super().__init__(seqs, kept_ids, similarities)
         self.index = index
         self.new_docs = new_docs  # dataset rows of the documents decided here
+        self.direct = set(int(s) for s in direct)  # seqs of the direct copies, stored as members
 
     def __reduce__(self):  # tasks get the decisions only
         return Decisions, (self.seq, self.kept_id, self.similarity)
@@ -47,7 +48,7 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
     fresh = np.array(sorted(set(seqs.tolist()) - set(decided)), dtype=np.int64)
 
     # 2: candidate pairs, index documents included (negative seq, index order).
-    old_rows, old_keys, old_sizes = index.load_keys()
+    old_rows, old_keys, old_sizes, old_member = index.load_keys()
     n_old = len(old_rows)
     new_docs = docs.map_batches(_only, batch_format="numpy", fn_kwargs={"seqs": fresh})
     bands = new_docs.map_batches(_band_rows, batch_format="numpy", fn_kwargs={"shards": shards})
@@ -76,11 +77,12 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
     old_nodes = nodes[nodes < 0]
     if len(old_nodes):
         rows = old_rows[old_nodes + n_old]
-        sets, names = index.sets(rows), index.ids_of(rows)
+        sets, names = index.sets(rows), index.keepers_of(rows)
         old_members = {
             "seq": old_nodes,
             "label": labels[np.searchsorted(nodes, old_nodes)],
-            "id": np.array([names[int(r)] for r in rows], dtype=object),
+            "id": np.array([names[int(r)] for r in rows], dtype=object),  # the kept id of its group
+            "member": old_member[old_nodes + n_old],
             "sig": np.array([pack((int(old_sizes[k + n_old]), *sets[int(r)])) for k, r in zip(old_nodes, rows)],
                             dtype=object),
         }
@@ -88,9 +90,9 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
         members = members.union(ray.data.from_arrow(pa.table(old_members)))
     dups = members.groupby("shard").map_groups(dedup_tasks.resolve_groups, batch_format="numpy",
                                                 fn_kwargs={"pairs": by_label, "config": config})
-    dup_seq, kept_id, similarity = _collect(dups, ["seq", "kept_id", "similarity"])
+    dup_seq, kept_id, similarity, direct = _collect(dups, ["seq", "kept_id", "similarity", "direct"])
     return Outcome(np.concatenate([dup_seq, known[0]]), np.concatenate([kept_id.astype(object), known[1]]),
-                   np.concatenate([similarity, known[2]]), index, new_docs)
+                   np.concatenate([similarity, known[2]]), index, new_docs, dup_seq[direct.astype(bool)])
 
 
 def commit(outcome: Outcome) -> None:
@@ -105,15 +107,19 @@ def commit(outcome: Outcome) -> None:
                 seen.add(ids[i])
                 kept.append(i)
         else:
-            duplicates.append((ids[i], kept_id, None if np.isnan(similarity) else float(similarity)))
+            duplicates.append((i, kept_id, None if np.isnan(similarity) else float(similarity)))
     if kept or duplicates:
         with outcome.index.write() as writer:
             for i in kept:
                 size, shingles, numbers = unpack(sigs[i])
                 writer.add_kept(ids[i], size, keys[i], shingles, numbers)
-            for doc_id, kept_id, similarity in duplicates:
-                if doc_id not in seen:
-                    writer.add_duplicate(doc_id, kept_id, similarity)
+            for i, kept_id, similarity in duplicates:
+                if ids[i] not in seen:
+                    writer.add_duplicate(ids[i], kept_id, similarity)
+                    if int(seqs[i]) in outcome.direct:
+                        seen.add(ids[i])
+                        size, shingles, numbers = unpack(sigs[i])
+                        writer.add_member(ids[i], kept_id, size, keys[i], shingles, numbers)
     outcome.index.close()
 
 
@@ -148,4 +154,4 @@ def _members(batch, nodes: np.ndarray, labels: np.ndarray, shards: int) -> dict:
         np.zeros(len(batch["seq"]), dtype=bool)
     label = labels[pos[inside]] if len(nodes) else np.zeros(0, dtype=np.int64)
     return {"seq": batch["seq"][inside], "label": label, "id": batch["id"][inside],
-            "sig": batch["sig"][inside], "shard": label % shards}
+            "sig": batch["sig"][inside], "member": np.zeros(int(inside.sum()), dtype=bool), "shard": label % shards}

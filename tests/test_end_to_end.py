@@ -77,7 +77,8 @@ DUMP_BODY = ["The Old Mill Bridge, the only road crossing of the river Wendle be
              "will close to traffic for eight months",
              "possibly for much longer.",
              "free to use for the duration of the works."]
-DUMP_CHROME_REMOVED = ["We use cookies", "Newsletter:", "(c) 2026", "https://riversidecourier.example"]
+DUMP_CHROME_REMOVED = ["We use cookies", "Newsletter:", "(c) 2026", "https://riversidecourier.example",
+                       "By Samuel Okonkwo-Reid"]
 DUMP_CHROME_LEFT = ["Skip to main content", "[3]News", "[10]News > [11]Roads", "Share on Facebook",
                     "Castlebrook bypass plans shelved again", "Privacy policy", "References"]
 

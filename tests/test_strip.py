@@ -45,6 +45,7 @@ def rule_of(line: str) -> str | None:
         ("Two ministers shake hands in the hall [Ann Lee/Pool via AFP]", "photo_credit"),
         ("Volunteers plant trees along the river bank, March 3, 2024.", "photo_caption"),
         ("By Maria Keller", "byline"),
+        ("By Samuel Okonkwo-Reid | Monday 9 March 2026", "byline"),
         ("Harbour Times | Published March 3, 2024", "byline"),
         ("March 3, 2024", "date_line"),
         ("Tue Mar 5 2024", "date_line"),
@@ -82,6 +83,8 @@ def test_rule_recognises(line, rule):
         "Advertising revenue at the paper fell by a third last year, its owners said.",
         "Nobody expected the result.",
         "By the end of the week, the mayor had changed her mind about the pier.",
+        "By contrast, the figures for 2019 rose.",
+        "By noon | the queue had reached the bridge and the council had opened a second gate at the end of the road.",
         "Source code for the tool was published by the city last month.",
     ],
 )

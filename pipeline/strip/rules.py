@@ -168,6 +168,8 @@ RULES: tuple = (
     ), max_words=45, tail=40),
     Rule("byline", (
         r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
+        # "By Jane Doe | Monday 9 March 2026": a byline with its date.
+        r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}\s*[|·•]\s*[\w ,.:/-]{0,40}$",
         r"\|\s*(published|updated|posted)\b",
         r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b.{0,60}$",
         r"^(von|par|por|автор)\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[\w.'-]+){0,3}$",

@@ -257,7 +257,7 @@ def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: l
     records = records + copies
     # Sorted, so the manifest does not depend on the order work finished in.
     records.sort(key=_record_order)
-    manifest.write_manifest(clean_dir, manifest.merge(existing, records))
+    manifest.extend_manifest(clean_dir, existing, records)
     _kill_point("ledger")
     for item in inputs:
         if not item.key.startswith(_UNREADABLE):  # unreadable now, maybe fine later

@@ -198,11 +198,11 @@ Location = Path | ObjectFolder  # what ``location`` returns
 
 # -- the same operations on either kind of location ------------------------------
 
-def open_write(where, name: str) -> contextlib.AbstractContextManager[IO[str]]:
-    """An atomic text write of ``name`` below ``where``."""
+def open_write(where, name: str, binary: bool = False) -> contextlib.AbstractContextManager[IO]:
+    """An atomic write of ``name`` below ``where`` (text, or bytes with ``binary``)."""
     if isinstance(where, ObjectFolder):
-        return where.open_write(name)
-    return atomic_open(Path(where) / name)
+        return where.open_write(name, binary=binary)
+    return atomic_open(Path(where) / name, "wb" if binary else "w")
 
 
 def write_text(where, name: str, text: str) -> None:

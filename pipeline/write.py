@@ -50,5 +50,5 @@ def write_all(clean_dir, docs: Iterable[Document]) -> Counter:
         records.append(write_document(clean_dir, doc))
         counts[doc.status] += 1
     existing = manifest.read_manifest(clean_dir)
-    manifest.write_manifest(clean_dir, manifest.merge(existing, records))
+    manifest.extend_manifest(clean_dir, existing, records)
     return counts

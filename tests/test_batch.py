@@ -223,3 +223,17 @@ def test_unchanged_files_are_not_read_again(first_run, tmp_path, monkeypatch):
     report = run(raw, clean)
     assert hashed == [path]  # only the file whose ctime moved is read again
     assert report.inputs_changed == ["gen/story-05.txt"]
+
+
+def test_manifest_lines_of_earlier_runs_are_kept_byte_for_byte(first_run, tmp_path):
+    raw, clean = copy_state(first_run, tmp_path)
+    path = clean / "manifest.jsonl"
+    # A hand-edited manifest: one line in another JSON style, and no newline at the end.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = json.dumps(dict(json.loads(lines[0]), note="vérifié"), separators=(",", ":"))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (raw / "later.txt").write_text(article(777), encoding="utf-8")
+    run(raw, clean)
+    after = path.read_text(encoding="utf-8").splitlines()
+    assert after[: len(lines)] == lines
+    assert len(after) == len(lines) + 1 and json.loads(after[-1])["source"] == "later.txt"

@@ -59,3 +59,20 @@ def syndicated(article: str, keep: float = 0.7) -> str:
     body = body[: max(1, round(len(body) * keep))]
     text = "\n".join(body).replace("'", "\u2019").replace(" - ", " \u2014 ")
     return f"{OTHER_HEADER}\n\nREGION: {lines[0].upper()} \u2013 REPORT\n\n{text}\n\n{OTHER_FOOTER}"
+
+
+def ocr_noise(article: str, rate: float = 0.1, seed: int = 5) -> str:
+    """The article as a poor OCR scan reads it: about ``rate`` of the words
+    have one letter misread, so most word pairs change but most letters stay."""
+    import random
+
+    rng = random.Random(seed)
+    confusions = {"e": "c", "o": "0", "l": "1", "i": "l", "a": "o", "n": "m", "s": "5", "t": "f"}
+    words = []
+    for word in article.split(" "):
+        spots = [k for k, c in enumerate(word) if c in confusions]
+        if spots and rng.random() < rate:
+            k = rng.choice(spots)
+            word = word[:k] + confusions[word[k]] + word[k + 1:]
+        words.append(word)
+    return " ".join(words)

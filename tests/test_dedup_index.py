@@ -184,3 +184,19 @@ def test_members_claim_one_step_only(tmp_path):
     with DedupIndex(path, DedupConfig()) as index:
         rows, _, _, members = index.load_keys()
         assert members.tolist() == [False, True]  # start kept, whole stored as its member; end not stored
+
+
+def test_character_check_across_runs_uses_stored_texts(tmp_path):
+    from dedup_fixtures import ocr_noise
+
+    config = DedupConfig(char_jaccard_threshold=0.5)
+    path, plain = tmp_path / "index.sqlite", tmp_path / "plain.sqlite"
+    list(Dedup(config, index_path=path)([doc("h", HARBOUR)]))
+    later = by_id(Dedup(config, index_path=path)([doc("h-scan", ocr_noise(HARBOUR, 0.3, 3))]))
+    assert later["h-scan"].duplicate_of == "h"
+    # Without the check the index keeps no texts, and the scan stays apart.
+    list(Dedup(index_path=plain)([doc("h", HARBOUR)]))
+    with DedupIndex(plain, DedupConfig()) as index:
+        assert [row[2] for row in index.sets([1]).values()] == [None]
+    # A run with the check on, on that index: no text to compare, so no match.
+    assert by_id(Dedup(config, index_path=plain)([doc("h-scan", ocr_noise(HARBOUR, 0.3, 3))]))["h-scan"].status == KEPT

@@ -166,3 +166,41 @@ def test_same_template_reports_with_other_figures_stay_apart():
     # A copy keeps its figures and is still a duplicate.
     out = run(doc("w1", week1), doc("w1-copy", "UPDATE - " + week1.upper()))
     assert pair_of(out)
+
+
+# -- the character check (off by default) ----------------------------------------
+
+def _ocr_batch(seed: int = 3) -> list[Document]:
+    from dedup_fixtures import ocr_noise
+
+    return ([Document(id=f"a{i}", source="a.txt", content=a) for i, a in enumerate(ARTICLES)]
+            + [Document(id=f"o{i}", source="o.txt", content=ocr_noise(a, 0.3, seed)) for i, a in enumerate(ARTICLES)])
+
+
+def test_character_check_joins_ocr_copies_only_when_turned_on():
+    from pipeline.dedup.verify import char_jaccard
+
+    docs = _ocr_batch()
+    off = [d for d in Dedup()(docs) if d.status == DUPLICATE]
+    on = {d.id: d for d in Dedup(DedupConfig(char_jaccard_threshold=0.5))(docs)}
+    assert off == []  # every OCR copy shares under 0.4 of its word pairs with its article
+    pairs = {frozenset((d.id, d.duplicate_of)) for d in on.values() if d.status == DUPLICATE}
+    assert pairs == {frozenset((f"a{i}", f"o{i}")) for i in range(len(ARTICLES))}
+    dup = next(d for d in on.values() if d.status == DUPLICATE)
+    assert dup.similarity == round(char_jaccard(dup.text, on[dup.duplicate_of].text), 4) >= 0.5
+
+
+def test_character_check_leaves_short_notices_alone():
+    from pipeline.dedup import sign, verify_many
+
+    # Word pairs J 0.33 (the word rules refuse), character 5-grams J 0.68.
+    a = "Ohio Art Co said it sets its quarterly dividend of six cts vs six cts prior, payable May eight, record April ten."
+    b = ("Ohio Art Co said it set its quarterly dividends of sixty cts vs sixty cts prior, payable May eighth, "
+         "record April tenth.")
+    config = DedupConfig(char_jaccard_threshold=0.5)
+    signed = sign([a, b], config)
+    accepted, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, config, texts=[a, b].__getitem__)
+    assert not accepted[0]
+    longer = DedupConfig(char_jaccard_threshold=0.5, char_check_min_shingles=5)
+    accepted, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, longer, texts=[a, b].__getitem__)
+    assert accepted[0]  # the same pair passes once short texts may be checked

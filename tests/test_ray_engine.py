@@ -229,3 +229,24 @@ def test_object_store_locations(s3, tmp_path, monkeypatch):
     assert s3.files(f"{prefix}/clean") == local
     assert _ledger((tmp_path / "state" / "inputs.json").read_bytes()) == \
         _ledger((tmp_path / "local" / ".state" / "inputs.json").read_bytes())
+
+
+def test_character_check_gives_the_same_decisions(tmp_path):
+    """With dedup.char_jaccard_threshold on, OCR copies join alike, within a run and across runs."""
+    from dedup_fixtures import ARTICLES, ocr_noise
+
+    from pipeline.dedup import DedupConfig
+
+    config = PipelineConfig(dedup=DedupConfig(char_jaccard_threshold=0.5))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    generate(raw / "gen", 200, seed=13)
+    lines = [json.dumps({"url": f"https://a.example/{i}", "text": a}) for i, a in enumerate(ARTICLES)]
+    (raw / "articles.jsonl").write_text("\n".join(lines[:2] + [json.dumps({"text": ocr_noise(ARTICLES[0], 0.3, 3)})])
+                                        + "\n", encoding="utf-8")
+    records = run_both(raw, tmp_path, config)
+    assert any(rec.get("duplicate_of") and rec["source"] == "articles.jsonl" for rec in records)
+    (raw / "scans.jsonl").write_text("\n".join(json.dumps({"text": ocr_noise(a, 0.3, 3)}) for a in ARTICLES) + "\n",
+                                     encoding="utf-8")
+    records = run_both(raw, tmp_path, config)  # the scans meet the earlier run's articles in the index
+    assert sum(rec["source"] == "scans.jsonl" and rec["status"] == "duplicate" for rec in records) >= 2

@@ -63,6 +63,19 @@ class DedupConfig:
     # check off): same-template reports with other figures stay apart.
     numbers_threshold: float = 0.5
     min_numbers: int = 3
+    # A second look at pairs the word rules reject that still share a good
+    # part of their word pairs (Jaccard >= char_check_min_jaccard): OCR
+    # errors and edits inside words break word pairs but leave most
+    # character 5-grams intact, so the pair is a duplicate when those reach
+    # char_jaccard_threshold. Off (0) by default: on newswire it also joins
+    # reports written on one template (bench/bench_dedup.py); 0.5 suits
+    # OCR-heavy sources. The number check applies as well. With it on, the
+    # index also stores each document's text, compressed.
+    char_jaccard_threshold: float = 0.0
+    char_check_min_jaccard: float = 0.2
+    # Short notices written on one template (dividends, tenders) differ in
+    # a few words and figures only: they get no second look.
+    char_check_min_shingles: int = 60
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
@@ -80,8 +93,10 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
-        if not 0.0 <= self.numbers_threshold <= 1.0:
-            raise ValueError(f"numbers_threshold must be in [0, 1], got {self.numbers_threshold}")
+        for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
 
     @property
     def fingerprint(self) -> str:

@@ -3,7 +3,8 @@
 What it holds, per document kept in earlier runs: its id, its cluster id,
 its size (distinct shingles, the tie-break of the kept choice), its LSH band
 keys, its sorted shingle hashes and number-token hashes (what verification
-needs). Duplicates are recorded by id with their cluster and kept copy, so a
+needs), and its text, compressed, for the character check of pairs the
+word rules reject (``verify``). Duplicates are recorded by id with their cluster and kept copy, so a
 document seen again is answered from the index instead of being compared
 with itself.
 
@@ -27,6 +28,7 @@ shingle sets are read only for documents that are candidates.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -46,7 +48,8 @@ CREATE TABLE IF NOT EXISTS kept (
     band_keys BLOB NOT NULL,
     shingles BLOB NOT NULL,
     numbers BLOB NOT NULL,
-    owner TEXT
+    owner TEXT,
+    text BLOB
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
@@ -55,6 +58,15 @@ CREATE TABLE IF NOT EXISTS duplicates (
     similarity REAL
 );
 """
+
+
+def pack_text(text: str) -> bytes:
+    """A text as stored in the index (and carried between tasks): compressed UTF-8."""
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+
+
+def unpack_text(data: bytes | None) -> str | None:
+    return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
 
 
 class DedupIndex:
@@ -74,6 +86,8 @@ class DedupIndex:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(kept)")}
             if "owner" not in columns:  # an index from before direct copies were stored
                 self._db.execute("ALTER TABLE kept ADD COLUMN owner TEXT")
+            if "text" not in columns:  # ... or texts (its rows get no character check)
+                self._db.execute("ALTER TABLE kept ADD COLUMN text BLOB")
             found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not found:
                 self._db.executemany(
@@ -122,18 +136,20 @@ class DedupIndex:
         return (np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64),
                 np.array(member, dtype=bool))
 
-    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """``row -> (shingle set, number set)`` of some stored documents."""
-        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray, bytes | None]]:
+        """``row -> (shingle set, number set, packed text or None)`` of some
+        stored documents (``unpack_text`` gives the text back)."""
+        out: dict[int, tuple[np.ndarray, np.ndarray, bytes | None]] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT row, shingles, numbers FROM kept WHERE row IN ({marks})"
-            for row, shingles, numbers in self._db.execute(query, chunk):
+            query = f"SELECT row, shingles, numbers, text FROM kept WHERE row IN ({marks})"
+            for row, shingles, numbers, text in self._db.execute(query, chunk):
                 out[row] = (
                     np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
                     np.frombuffer(numbers, dtype="<u4").astype(np.uint32),
+                    text,
                 )
         return out
 
@@ -184,22 +200,22 @@ class _Writer:
         self._db = db
         self._config = config
 
-    def add_kept(
-        self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray
-    ) -> None:
-        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers)
+    def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray,
+                 text: bytes | None = None) -> None:
+        """``text``: ``pack_text`` of the document's text."""
+        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers, text)
 
     def add_member(self, doc_id: str, kept_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray,
-                   numbers: np.ndarray) -> None:
+                   numbers: np.ndarray, text: bytes | None = None) -> None:
         """A direct copy of ``kept_id``, stored so that later documents can join its group through it."""
-        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers)
+        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers, text)
 
-    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers) -> None:
+    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text) -> None:
         if len(band_keys) != self._config.bands:
             raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.bands} bands")
         self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc_id,
                 cluster,
@@ -208,6 +224,7 @@ class _Writer:
                 np.asarray(shingles, dtype="<u4").tobytes(),
                 np.asarray(numbers, dtype="<u4").tobytes(),
                 owner,
+                text,
             ),
         )
 

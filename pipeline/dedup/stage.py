@@ -29,7 +29,7 @@ import numpy as np
 from ..document import DUPLICATE, KEPT, Document
 from .cluster import resolve
 from .config import DedupConfig
-from .index import DedupIndex
+from .index import DedupIndex, pack_text, unpack_text
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
 from .shingles import number_batch, shingle_batch, unique_segments
@@ -180,14 +180,20 @@ class Dedup:
         numbers = (signed.numbers, signed.number_offsets)
         position = np.full(n_old + n_new, -1, dtype=np.int64)
         position[n_old:] = np.arange(n_new)
+        old_texts: list = []
         if n_old and len(pairs):
             needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
             found = self.index.sets(old_rows[needed])
             old = [found[int(old_rows[k])] for k in needed]
             sets = _append(sets, [x[0] for x in old])
             numbers = _append(numbers, [x[1] for x in old])
+            old_texts = [x[2] for x in old]
             position[needed] = n_new + np.arange(len(needed))
-        accepted, similarity = verify_many(position[pairs], *sets, config, numbers=numbers)
+
+        def text_of(p: int) -> str | None:  # by position in ``sets``
+            return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
+
+        accepted, similarity = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of)
         edges, scores = pairs[accepted], similarity[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -225,7 +231,8 @@ class Dedup:
                 doc_id = docs[work[pos]].id
                 if kept_id is None and doc_id not in seen:
                     seen.add(doc_id)
-                    writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos))
+                    writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
+                                    self._stored_text(docs[work[pos]]))
             for pos, kept_id, sim, direct in decisions:
                 # A repeated id is answered by its first occurrence.
                 doc_id = docs[work[pos]].id
@@ -234,7 +241,15 @@ class Dedup:
                     if direct:
                         seen.add(doc_id)
                         writer.add_member(doc_id, kept_id, sizes[pos], signed.keys[pos], signed.set_of(pos),
-                                          signed.numbers_of(pos))
+                                          signed.numbers_of(pos), self._stored_text(docs[work[pos]]))
+
+    def _stored_text(self, doc: Document) -> bytes | None:
+        return stored_text(doc.text, self.config)
+
+
+def stored_text(text: str, config: DedupConfig) -> bytes | None:
+    """What the index keeps of a text: only what the character check needs."""
+    return pack_text(text) if config.char_jaccard_threshold > 0 else None
 
 
 def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:

@@ -14,6 +14,13 @@ distinct shingle hash sets satisfy one of:
 The reported similarity is the Jaccard when that rule holds, else the
 containment.
 
+A pair that fails both but still has a word Jaccard of
+``char_check_min_jaccard`` or more is looked at again on its texts: it is a
+duplicate when their character 5-gram sets reach ``char_jaccard_threshold``
+(OCR noise and edits inside words break word pairs, not most 5-grams); the
+similarity is then that character Jaccard. This needs the texts
+(``verify_many``'s ``texts``); without them the rule is skipped.
+
 A pair that passes is still refused when both texts carry numbers
 (``min_numbers`` distinct number tokens or more) and too few of the smaller
 text's numbers appear in the other (``numbers_threshold``): reports built on
@@ -23,10 +30,12 @@ their wording, but copies of one story share their numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .config import DedupConfig
+from .shingles import shingle_batch, unique_segments
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,15 @@ def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tu
     return jaccard, containment
 
 
+CHAR_CHECK_SIZE = 5
+
+
+def char_jaccard(a: str, b: str) -> float:
+    """Jaccard of the character 5-gram sets of two texts (normalised as for shingles)."""
+    flat, offsets = unique_segments(*shingle_batch([a, b], "char", CHAR_CHECK_SIZE))
+    return overlap(flat[offsets[0]:offsets[1]], flat[offsets[1]:offsets[2]])[0]
+
+
 def verify_many(
     pairs: np.ndarray,
     flat: np.ndarray,
@@ -115,16 +133,19 @@ def verify_many(
     config: DedupConfig,
     numbers: tuple[np.ndarray, np.ndarray] | None = None,
     chunk: int = 100_000,
+    texts: Callable[[int], str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity) arrays.
 
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
-    like the shingle sets.
+    like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
+    when unknown), for the character check.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
     similarity = np.zeros(len(pairs))
     sizes = np.diff(offsets)
+    char_check = texts is not None and config.char_jaccard_threshold > 0
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
         jaccard, containment = overlap_many(part, flat, offsets)
@@ -132,14 +153,23 @@ def verify_many(
         smaller = np.minimum(sizes[part[:, 0]], sizes[part[:, 1]])
         by_containment = (containment >= config.containment_threshold) & (smaller >= config.min_containment_shingles)
         ok = by_jaccard | by_containment
+        again = ~ok & (jaccard >= config.char_check_min_jaccard) & (smaller >= config.char_check_min_shingles) \
+            if char_check else np.zeros(len(part), bool)
         if numbers is not None:
             num_flat, num_offsets = numbers
             num_sizes = np.diff(num_offsets)
             counted = np.minimum(num_sizes[part[:, 0]], num_sizes[part[:, 1]]) >= config.min_numbers
-            check = ok & counted
+            check = (ok | again) & counted
             if check.any():
                 _, shared = overlap_many(part[check], num_flat, num_offsets)
-                ok[np.flatnonzero(check)[shared < config.numbers_threshold]] = False
+                refused = np.flatnonzero(check)[shared < config.numbers_threshold]
+                ok[refused] = again[refused] = False
+        sim = np.where(by_jaccard, jaccard, containment)
+        for k in np.flatnonzero(again):
+            a, b = texts(int(part[k, 0])), texts(int(part[k, 1]))
+            if a is not None and b is not None:
+                sim[k] = char_jaccard(a, b)
+                ok[k] = sim[k] >= config.char_jaccard_threshold
         accepted[start : start + chunk] = ok
-        similarity[start : start + chunk] = np.where(by_jaccard, jaccard, containment)
+        similarity[start : start + chunk] = sim
     return accepted, similarity

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
 from ..dedup.lsh import DEFAULT_WINDOW
-from ..dedup.stage import _duplicate, _kept, is_direct
+from ..dedup.index import unpack_text
+from ..dedup.stage import _duplicate, _kept, is_direct, stored_text
 from ..document import Document
 from .tasks import pack, unpack
 
@@ -37,7 +38,8 @@ def in_work(doc: Document) -> bool:
 
 
 def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
-    """Add ``work``, ``id``, ``keys`` (band keys) and ``sig`` (pickled set data)."""
+    """Add ``work``, ``id``, ``keys`` (band keys) and ``sig`` (pickled: size,
+    shingle set, number set, and the packed text when the index keeps it)."""
     docs = [unpack(raw) for raw in batch["doc"]]
     work = np.array([in_work(d) for d in docs], dtype=bool)
     start = time.perf_counter()
@@ -46,7 +48,8 @@ def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     keys[work] = signed.keys
     sigs = [b""] * len(docs)
     for pos, i in enumerate(np.flatnonzero(work)):
-        sigs[i] = pack((int(signed.sizes[pos]), signed.set_of(pos), signed.numbers_of(pos)))
+        sigs[i] = pack((int(signed.sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
+                        stored_text(docs[i].text, config)))
     out = dict(batch)
     out["work"] = work
     out["id"] = np.array([d.id for d in docs], dtype=object)
@@ -109,7 +112,8 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         data = [unpack(group["sig"][i]) for i in rows]
         sizes = np.array([d[0] for d in data], dtype=np.int64)
         accepted, similarity = verify_many(local, *_csr([d[1] for d in data]), config,
-                                           numbers=_csr([d[2] for d in data]))
+                                           numbers=_csr([d[2] for d in data]),
+                                           texts=lambda p: unpack_text(data[p][3]))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
                                      with_via=True, members=members)

@@ -111,15 +111,15 @@ def commit(outcome: Outcome) -> None:
     if kept or duplicates:
         with outcome.index.write() as writer:
             for i in kept:
-                size, shingles, numbers = unpack(sigs[i])
-                writer.add_kept(ids[i], size, keys[i], shingles, numbers)
+                size, shingles, numbers, text = unpack(sigs[i])
+                writer.add_kept(ids[i], size, keys[i], shingles, numbers, text)
             for i, kept_id, similarity in duplicates:
                 if ids[i] not in seen:
                     writer.add_duplicate(ids[i], kept_id, similarity)
                     if int(seqs[i]) in outcome.direct:
                         seen.add(ids[i])
-                        size, shingles, numbers = unpack(sigs[i])
-                        writer.add_member(ids[i], kept_id, size, keys[i], shingles, numbers)
+                        size, shingles, numbers, text = unpack(sigs[i])
+                        writer.add_member(ids[i], kept_id, size, keys[i], shingles, numbers, text)
     outcome.index.close()
 
 

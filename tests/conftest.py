@@ -43,3 +43,13 @@ def s3():
     store, stop = start_s3()
     yield store
     stop()
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """Ray started on this machine with 2 CPUs, for one test module."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield ray
+    ray.shutdown()

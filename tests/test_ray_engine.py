@@ -17,7 +17,6 @@ import pytest
 
 pytest.importorskip("ray.data", reason="the Ray engine needs: pip install 'pipeline[ray]'")
 
-import ray  # noqa: E402
 
 from pipeline.batch import run as run_local  # noqa: E402
 from pipeline.config import PipelineConfig  # noqa: E402
@@ -28,12 +27,7 @@ from pipeline.strip import StripConfig  # noqa: E402
 REPO_RAW = Path(__file__).resolve().parents[1] / "raw"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def ray_session():
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield
-    ray.shutdown()
+pytestmark = pytest.mark.usefixtures("ray_local")  # Ray on this machine, one session per module
 
 
 # -- comparing two clean folders ---------------------------------------------

@@ -121,10 +121,6 @@ class ObjectFolder:
     def root(self) -> str:
         return self._opened[1].rstrip("/")
 
-    def child(self, name: str) -> "ObjectFolder":
-        base, _, query = self.url.partition("?")
-        return ObjectFolder(base.rstrip("/") + "/" + name + (f"?{query}" if query else ""))
-
     def is_inside(self, other: "ObjectFolder") -> bool:
         mine, theirs = describe(self).rstrip("/") + "/", describe(other).rstrip("/") + "/"
         return mine.startswith(theirs)
@@ -187,10 +183,6 @@ class ObjectFolder:
         data = buffer.getvalue()
         with self.fs.open_output_stream(self._key(name)) as out:
             out.write(data if binary else data.encode("utf-8"))
-
-    def write_text(self, name: str, text: str) -> None:
-        with self.open_write(name) as fh:
-            fh.write(text)
 
 
 Location = Path | ObjectFolder  # what ``location`` returns

@@ -11,6 +11,7 @@ exit codes; all the work is in the stage objects.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -69,6 +70,17 @@ class LocationType(click.ParamType):
         return self.folder.convert(local_path(value), param, ctx)
 
 
+@contextlib.contextmanager
+def _failures(what: str) -> Iterator[None]:
+    """A folder or object store that fails under a command: one line, exit code 1."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # downstream closed early: not a failure (see PipelineGroup)
+    except OSError as exc:
+        raise UserError(f"{what} failed: {exc}", exitcodes.FAILED) from exc
+
+
 class UserError(click.ClickException):
     """An error the user can fix, shown as one line with a chosen exit code."""
 
@@ -83,7 +95,7 @@ class PipelineGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except SettingsMismatch as exc:
+        except (SettingsMismatch, StorageError) as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         except RecordError as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
@@ -167,12 +179,8 @@ def extract(ctx: Context, raw: tuple, output, engine: str, address: str | None) 
                 yield from read_input(root, path, ctx.config.read)
 
         docs = Extract(ctx.config.extract)(mark_repeats(documents()))
-    try:
+    with _failures("extract"):
         write_documents(output, _progress(docs, "extract", ctx))
-    except StorageError as exc:
-        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
-    except OSError as exc:  # an object store that fails under us
-        raise UserError(f"extract failed: {exc}", exitcodes.FAILED) from exc
 
 
 _stage_command("strip", lambda c: Strip(c.strip), """Remove boilerplate lines, recording each with its reason.
@@ -225,12 +233,8 @@ def write(ctx: Context, clean_dir, input) -> None:
 
     CLEAN_DIR may be an object-store URL (s3://bucket/clean).
     """
-    try:
+    with _failures("write"):
         counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
-    except StorageError as exc:
-        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
-    except OSError as exc:
-        raise UserError(f"write failed: {exc}", exitcodes.FAILED) from exc
     _summary(ctx, counts)
     if counts.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)
@@ -269,15 +273,14 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
     try:
         config = settings.load(config_file, overrides, base=ctx.config)
         run_engine = run_function(engine, address)
-        report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
-    except (settings.ConfigError, EngineUnavailable, EngineRefused, StorageError) as exc:
+        with _failures("run"):
+            report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
+    except (settings.ConfigError, EngineUnavailable, EngineRefused) as exc:
         raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
     except Locked as exc:
         raise UserError(str(exc), exitcodes.LOCKED) from exc
     except LedgerError as exc:
         raise UserError(str(exc), exitcodes.FAILED) from exc
-    except OSError as exc:  # a folder or object store that fails under us
-        raise UserError(f"run failed: {exc}", exitcodes.FAILED) from exc
     if dry_run:
         _show_plan(report)
         return
@@ -325,7 +328,7 @@ def status(ctx: Context, clean_dir, raw_dir, state_dir: Path | None, last: int,
             planned = run_batch(raw_dir, clean_dir, ctx.config, state_dir, dry_run=True)
         except (LedgerError, OSError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
-        except (settings.ConfigError, StorageError) as exc:
+        except settings.ConfigError as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         pending = {"new": planned.inputs_new, "changed": planned.inputs_changed,
                    "unchanged": planned.inputs_known}

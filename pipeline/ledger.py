@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_write_text
+from .storage import ObjectFolder
 
 FORMAT = 2
 RACY_SECONDS = 3
@@ -49,7 +50,7 @@ def object_stat(entry) -> tuple[list, int]:
 
 def content_hash(raw, path) -> str:
     """SHA-256 of one raw file of ``raw`` (a folder path or a ``storage.ObjectFolder``)."""
-    if hasattr(raw, "open_path"):
+    if isinstance(raw, ObjectFolder):
         with raw.open_path(str(path)) as fh:
             return stream_hash(fh)
     return file_hash(Path(path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import os
 import posixpath
 import zlib
@@ -44,7 +45,7 @@ class ReadConfig:
 class _Bounded(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``limit`` bytes."""
 
-    def __init__(self, inner: BinaryIO, limit: int):
+    def __init__(self, inner: BinaryIO, limit: float):
         self.inner, self.limit, self.count = inner, limit, 0
 
     def readable(self) -> bool:
@@ -166,8 +167,8 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
             if gzipped:
                 limit = _gzip_limit(size(), config)
                 stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), limit))
-            elif not hasattr(fh, "peek"):
-                stream = io.BufferedReader(_Raw(fh))
+            elif not hasattr(fh, "peek"):  # an object store's stream: buffered, to peek at it
+                stream = io.BufferedReader(_Bounded(fh, math.inf))
             if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
                 yield from _read_warc(stream, source, config)
             elif suffix in JSONL_SUFFIXES:
@@ -183,21 +184,6 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
         yield _failed(source, "not a gzip file despite the .gz name")
     except OSError as exc:
         yield _failed(source, f"unreadable file ({exc.strerror or exc})")
-
-
-class _Raw(io.RawIOBase):
-    """Any object with ``read(n)``, seen as a raw stream (for buffering and peeking)."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:
-        data = self.inner.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
 
 
 def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> str | None:

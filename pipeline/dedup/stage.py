@@ -232,7 +232,7 @@ class Dedup:
                 if kept_id is None and doc_id not in seen:
                     seen.add(doc_id)
                     writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                                    self._stored_text(docs[work[pos]]))
+                                    stored_text(docs[work[pos]].text, self.config))
             for pos, kept_id, sim, direct in decisions:
                 # A repeated id is answered by its first occurrence.
                 doc_id = docs[work[pos]].id
@@ -241,10 +241,7 @@ class Dedup:
                     if direct:
                         seen.add(doc_id)
                         writer.add_member(doc_id, kept_id, sizes[pos], signed.keys[pos], signed.set_of(pos),
-                                          signed.numbers_of(pos), self._stored_text(docs[work[pos]]))
-
-    def _stored_text(self, doc: Document) -> bytes | None:
-        return stored_text(doc.text, self.config)
+                                          signed.numbers_of(pos), stored_text(docs[work[pos]].text, self.config))
 
 
 def stored_text(text: str, config: DedupConfig) -> bytes | None:

@@ -33,7 +33,8 @@ from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, process
 from .settings import ConfigError, as_dict
-from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
+from .sources import (UNREADABLE_REASON, ReadConfig, discover, path_problem, path_problem_of_object, read_input,
+                      relative_source)
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import AUDIT_DIR, write_document
 
@@ -259,8 +260,13 @@ def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: l
     records.sort(key=_record_order)
     manifest.extend_manifest(clean_dir, existing, records)
     _kill_point("ledger")
+    # A file that could not be read, when planned or later (a disk or a
+    # store failing under the run), is recorded as rejected but not as
+    # processed: the next run tries it again.
+    failed = {rec["source"] for rec in records if rec.get("reason", "").startswith(UNREADABLE_REASON)}
+    failed_keys = {item.key for item in inputs if item.source in failed}
     for item in inputs:
-        if not item.key.startswith(_UNREADABLE):  # unreadable now, maybe fine later
+        if not item.key.startswith(_UNREADABLE) and item.key not in failed_keys:
             ledger.add(item.key, item.source)
     ledger.forget_stats_except({item.source for item in inputs})
     ledger.save()

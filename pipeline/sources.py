@@ -25,6 +25,7 @@ from .document import HTML, TEXT, Document, content_id
 from .storage import ObjectFolder
 
 MB = 1024 * 1024
+UNREADABLE_REASON = "unreadable file"  # an I/O error: the next run tries the file again
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 WARC_SUFFIXES = {".warc", ".arc"}
@@ -183,7 +184,7 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
     except gzip.BadGzipFile:
         yield _failed(source, "not a gzip file despite the .gz name")
     except OSError as exc:
-        yield _failed(source, f"unreadable file ({exc.strerror or exc})")
+        yield _failed(source, f"{UNREADABLE_REASON} ({exc.strerror or exc})")
 
 
 def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> str | None:
@@ -193,7 +194,7 @@ def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> s
     except RuntimeError:  # pathlib's "symlink loop"
         return "symbolic link loop"
     except OSError as exc:
-        return f"unreadable file ({exc.strerror or exc})"
+        return f"{UNREADABLE_REASON} ({exc.strerror or exc})"
 
 
 def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:

@@ -237,3 +237,31 @@ def test_manifest_lines_of_earlier_runs_are_kept_byte_for_byte(first_run, tmp_pa
     after = path.read_text(encoding="utf-8").splitlines()
     assert after[: len(lines)] == lines
     assert len(after) == len(lines) + 1 and json.loads(after[-1])["source"] == "later.txt"
+
+
+def test_file_failing_while_read_is_tried_again_next_run(tmp_path, monkeypatch):
+    from pipeline import sources
+
+    raw, clean = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    (raw / "a.txt").write_text(article(11), encoding="utf-8")
+    (raw / "b.txt").write_text(article(12), encoding="utf-8")
+    (raw / "c-mirror.txt").write_text(article(12), encoding="utf-8")
+    real_open = open
+
+    def failing_open(path, *args, **kwargs):  # the disk fails under the run, after planning
+        if Path(path).name == "b.txt":
+            raise OSError(5, "Input/output error")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "open", failing_open, raising=False)
+    first = run(raw, clean)
+    rows = {r["source"]: r for r in read_manifest(clean)}
+    assert rows["b.txt"]["status"] == "rejected" and rows["b.txt"]["reason"].startswith("unreadable file")
+    assert rows["c-mirror.txt"]["status"] == "rejected" and first.exit_code == 3
+    monkeypatch.undo()
+    second = run(raw, clean)  # the disk works again
+    assert second.inputs_new == ["b.txt"] and second.documents["kept"] == 1  # the mirror: a copy of it
+    kept = [r for r in read_manifest(clean) if r["source"] in ("b.txt", "c-mirror.txt") and r["status"] != "rejected"]
+    assert sorted(r["status"] for r in kept) == ["duplicate", "kept"]
+    assert run(raw, clean).inputs_todo == 0  # and then it is done

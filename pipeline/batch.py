@@ -36,7 +36,7 @@ from .settings import ConfigError, as_dict
 from .sources import (UNREADABLE_REASON, ReadConfig, discover, path_problem, path_problem_of_object, read_input,
                       relative_source)
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
-from .write import AUDIT_DIR, write_document
+from .write import temp_folders, write_document
 
 STATE_DIR = ".state"
 LEDGER = "inputs.json"
@@ -209,8 +209,7 @@ def _locks(clean_dir, state_dir: Path) -> list[Path]:
 
 def clean_temp_folders(clean_dir, state_dir: Path) -> list[Path]:
     """Folders where a killed run may have left temp files."""
-    local = [] if isinstance(clean_dir, ObjectFolder) else [clean_dir, clean_dir / AUDIT_DIR]
-    return local + [state_dir, state_dir / RUNS_DIR]
+    return temp_folders(clean_dir) + [state_dir, state_dir / RUNS_DIR]
 
 
 def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config: PipelineConfig,

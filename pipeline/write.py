@@ -34,6 +34,13 @@ def write_document(clean_dir, doc: Document) -> dict:
     return manifest.record_of(doc)
 
 
+def temp_folders(clean_dir) -> list[Path]:
+    """Where a killed write may have left temp files (none in an object store)."""
+    if isinstance(clean_dir, storage.ObjectFolder):
+        return []
+    return [Path(clean_dir), Path(clean_dir) / AUDIT_DIR]
+
+
 def write_all(clean_dir, docs: Iterable[Document]) -> Counter:
     """Write every document, then the merged manifest. Returns counts by status.
 
@@ -42,8 +49,8 @@ def write_all(clean_dir, docs: Iterable[Document]) -> Counter:
     clean_dir = storage.location(clean_dir)
     if isinstance(clean_dir, Path):
         clean_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(clean_dir)
-        remove_stale_temps(clean_dir / AUDIT_DIR)
+    for folder in temp_folders(clean_dir):
+        remove_stale_temps(folder)
     counts: Counter = Counter()
     records = []
     for doc in docs:

@@ -4,9 +4,9 @@ What it holds, per document kept in earlier runs: its id, its cluster id,
 its size (distinct shingles, the tie-break of the kept choice), its LSH band
 keys, its sorted shingle hashes and number-token hashes (what verification
 needs), and its text, compressed, for the character check of pairs the
-word rules reject (``verify``). Duplicates are recorded by id with their cluster and kept copy, so a
-document seen again is answered from the index instead of being compared
-with itself.
+word rules reject (``verify``). Duplicates are recorded by id with their
+cluster and kept copy, so a document seen again is answered from the index
+instead of being compared with itself.
 
 A duplicate verified directly against its kept copy (a *direct copy*) is
 also stored with its band keys and sets, as a member of that copy's group
@@ -188,6 +188,29 @@ class DedupIndex:
         return row[0] if row else None
 
     # -- writing ---------------------------------------------------------
+    def record(self, decided: Iterable[tuple]) -> None:
+        """Add one run's decisions in one transaction, the same way for every engine.
+
+        ``decided``, in input order: ``(doc_id, kept_id or None, similarity,
+        direct, stored)``, where ``stored()`` gives ``(size, band_keys,
+        shingles, numbers, packed text or None)``. Kept documents are added
+        first (their duplicates refer to them); a repeated id is answered by
+        its first occurrence; direct copies are stored as members.
+        """
+        decided = list(decided)
+        with self.write() as writer:
+            seen = set()
+            for doc_id, kept_id, _, _, stored in decided:
+                if kept_id is None and doc_id not in seen:
+                    seen.add(doc_id)
+                    writer.add_kept(doc_id, *stored())
+            for doc_id, kept_id, similarity, direct, stored in decided:
+                if kept_id is not None and doc_id not in seen:
+                    writer.add_duplicate(doc_id, kept_id, similarity)
+                    if direct:
+                        seen.add(doc_id)
+                        writer.add_member(doc_id, kept_id, *stored())
+
     @contextmanager
     def write(self) -> Iterator["_Writer"]:
         """One transaction: everything added inside commits together or not at all."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -224,24 +225,12 @@ class Dedup:
             self._record(docs, work, signed, decisions)
 
     def _record(self, docs, work, signed: Signed, decisions) -> None:
-        sizes = signed.sizes
-        with self.index.write() as writer:
-            seen = set()
-            for pos, kept_id, _, _ in decisions:
-                doc_id = docs[work[pos]].id
-                if kept_id is None and doc_id not in seen:
-                    seen.add(doc_id)
-                    writer.add_kept(doc_id, sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                                    stored_text(docs[work[pos]].text, self.config))
-            for pos, kept_id, sim, direct in decisions:
-                # A repeated id is answered by its first occurrence.
-                doc_id = docs[work[pos]].id
-                if kept_id is not None and doc_id not in seen:
-                    writer.add_duplicate(doc_id, kept_id, sim)
-                    if direct:
-                        seen.add(doc_id)
-                        writer.add_member(doc_id, kept_id, sizes[pos], signed.keys[pos], signed.set_of(pos),
-                                          signed.numbers_of(pos), stored_text(docs[work[pos]].text, self.config))
+        def stored(pos: int):
+            return (signed.sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
+                    stored_text(docs[work[pos]].text, self.config))
+
+        self.index.record((docs[work[pos]].id, kept_id, sim, direct, partial(stored, pos))
+                          for pos, kept_id, sim, direct in decisions)
 
 
 def stored_text(text: str, config: DedupConfig) -> bytes | None:

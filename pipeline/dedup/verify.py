@@ -120,10 +120,13 @@ def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tu
 CHAR_CHECK_SIZE = 5
 
 
+def char_set(text: str) -> np.ndarray:
+    """The distinct character 5-gram hashes of a text (normalised as for shingles)."""
+    return unique_segments(*shingle_batch([text], "char", CHAR_CHECK_SIZE))[0]
+
+
 def char_jaccard(a: str, b: str) -> float:
-    """Jaccard of the character 5-gram sets of two texts (normalised as for shingles)."""
-    flat, offsets = unique_segments(*shingle_batch([a, b], "char", CHAR_CHECK_SIZE))
-    return overlap(flat[offsets[0]:offsets[1]], flat[offsets[1]:offsets[2]])[0]
+    return overlap(char_set(a), char_set(b))[0]
 
 
 def verify_many(
@@ -146,6 +149,14 @@ def verify_many(
     similarity = np.zeros(len(pairs))
     sizes = np.diff(offsets)
     char_check = texts is not None and config.char_jaccard_threshold > 0
+    char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
+
+    def chars_of(i: int) -> np.ndarray | None:
+        if i not in char_sets:
+            text = texts(i)
+            char_sets[i] = None if text is None else char_set(text)
+        return char_sets[i]
+
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
         jaccard, containment = overlap_many(part, flat, offsets)
@@ -166,9 +177,9 @@ def verify_many(
                 ok[refused] = again[refused] = False
         sim = np.where(by_jaccard, jaccard, containment)
         for k in np.flatnonzero(again):
-            a, b = texts(int(part[k, 0])), texts(int(part[k, 1]))
+            a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
-                sim[k] = char_jaccard(a, b)
+                sim[k] = overlap(a, b)[0]
                 ok[k] = sim[k] >= config.char_jaccard_threshold
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim

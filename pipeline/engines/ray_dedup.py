@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pyarrow as pa
 
@@ -98,28 +100,18 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
 def commit(outcome: Outcome) -> None:
     """Add this run's decisions to the index, in input order, as the local stage does."""
     seqs, ids, sigs, keys = _collect(outcome.new_docs, ["seq", "id", "sig", "keys"])
-    order = np.argsort(seqs, kind="stable")
-    kept, duplicates, seen = [], [], set()
-    for i in order:
-        kept_id, similarity = outcome.lookup(int(seqs[i]))
-        if kept_id is None:
-            if ids[i] not in seen:
-                seen.add(ids[i])
-                kept.append(i)
-        else:
-            duplicates.append((i, kept_id, None if np.isnan(similarity) else float(similarity)))
-    if kept or duplicates:
-        with outcome.index.write() as writer:
-            for i in kept:
-                size, shingles, numbers, text = unpack(sigs[i])
-                writer.add_kept(ids[i], size, keys[i], shingles, numbers, text)
-            for i, kept_id, similarity in duplicates:
-                if ids[i] not in seen:
-                    writer.add_duplicate(ids[i], kept_id, similarity)
-                    if int(seqs[i]) in outcome.direct:
-                        seen.add(ids[i])
-                        size, shingles, numbers, text = unpack(sigs[i])
-                        writer.add_member(ids[i], kept_id, size, keys[i], shingles, numbers, text)
+
+    def stored(i: int):
+        size, shingles, numbers, text = unpack(sigs[i])
+        return size, keys[i], shingles, numbers, text
+
+    def decided():
+        for i in np.argsort(seqs, kind="stable"):
+            kept_id, similarity = outcome.lookup(int(seqs[i]))
+            similarity = None if kept_id is None or np.isnan(similarity) else float(similarity)
+            yield ids[i], kept_id, similarity, int(seqs[i]) in outcome.direct, partial(stored, i)
+
+    outcome.index.record(decided())
     outcome.index.close()
 
 

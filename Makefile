@@ -9,13 +9,14 @@ CLEAN  ?= clean
 SHARED ?= ../shared
 WORK   := $(CLEAN)/.work
 
-.PHONY: run test bench samples extract strip normalize dedup write clean-output distclean help
+.PHONY: run test bench export report samples extract strip normalize dedup write clean-output distclean help
 
 help:
 	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
 	@echo "make test    - run the test suite"
 	@echo "make bench   - extraction, dedup and engine benchmarks (needs $(SHARED)/data)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
+	@echo "make export  - kept documents of $(CLEAN)/ as $(FORMAT) shards in $(EXPORT)/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,17 @@ run: $(STAMP) samples
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Export needs the export extra (pyarrow); it is installed once, on first use.
+EXPORT ?= export
+FORMAT ?= parquet
+EXPORT_STAMP := $(VENV)/.installed-export
+$(EXPORT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[export]'
+	touch $(EXPORT_STAMP)
+
+export: $(EXPORT_STAMP)
+	$(BIN)/pipeline export $(CLEAN) $(EXPORT) --format $(FORMAT)
 
 # Each benchmark reads $(SHARED)/data and says so and exits 0 when it is absent.
 ENGINE_DOCS ?= 100000

@@ -257,7 +257,8 @@ def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: l
     records = records + copies
     # Sorted, so the manifest does not depend on the order work finished in.
     records.sort(key=_record_order)
-    manifest.extend_manifest(clean_dir, existing, records)
+    added = manifest.extend_manifest(clean_dir, existing, records)
+    report.manifest_records = len(existing) + added  # which records this run added (export)
     _kill_point("ledger")
     # A file that could not be read, when planned or later (a disk or a
     # store failing under the run), is recorded as rejected but not as

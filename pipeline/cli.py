@@ -253,10 +253,15 @@ def write(ctx: Context, clean_dir, input) -> None:
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="If another run holds CLEAN_DIR, wait this long for it before giving up.")
 @click.option("--dry-run", is_flag=True, help="Show what would be processed; write nothing.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="After the run, add its documents to the shards in this folder (see `pipeline export`).")
+@click.option("--export-format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True,
+              help="With --export: the shards' format.")
 @engine_options
 @click.pass_obj
 def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: Path | None,
-        overrides: tuple[str, ...], wait: float, dry_run: bool, engine: str, address: str | None) -> None:
+        overrides: tuple[str, ...], wait: float, dry_run: bool, export_dir: Path | None, export_format: str,
+        engine: str, address: str | None) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
 
     Each may be a folder or an object-store URL (s3://bucket/raw, gs://...);
@@ -270,6 +275,7 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
     Exit codes: 0 done, 3 done but some inputs rejected (see the manifest),
     4 another run holds the folder, 2 configuration error, 1 failure.
     """
+    export_config = _export_config(export_format, False, 256) if export_dir and not dry_run else None
     try:
         config = settings.load(config_file, overrides, base=ctx.config)
         run_engine = run_function(engine, address)
@@ -289,6 +295,8 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
         click.echo(summary(data), err=True)
     if ctx.verbosity > 0:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False), err=True)
+    if export_config is not None:
+        _run_export(ctx, clean_dir, export_dir, export_config, state_dir)
     if report.documents.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)
 
@@ -354,6 +362,61 @@ def status(ctx: Context, clean_dir, raw_dir, state_dir: Path | None, last: int,
                 click.echo(f"  {label}: {name}")
             if len(pending[label]) > 20:
                 click.echo(f"  ... and {len(pending[label]) - 20} more {label}")
+
+
+# -- export and report -------------------------------------------------------
+def _export_options(command):
+    command = click.option("--max-shard-mb", type=click.FloatRange(min=0.001), default=256, show_default=True,
+                           help="Largest shard, in MB of rows before compression.")(command)
+    command = click.option("--all", "all_records", is_flag=True,
+                           help="Every manifest record (duplicates, rejections, ...), not only kept documents.")(command)
+    return click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl"]), default="parquet",
+                        show_default=True, help="Parquet (zstd, needs pipeline[export]) or gzipped JSON lines.")(command)
+
+
+def _export_config(fmt: str, all_records: bool, max_shard_mb: float):
+    """The export's settings; a format whose library is missing is refused here, before any work."""
+    from .export import ExportConfig, ExportError, check_available
+
+    config = ExportConfig(format=fmt, all_records=all_records, max_shard_bytes=int(max_shard_mb * 1e6))
+    try:
+        check_available(config)
+    except ExportError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    return config
+
+
+def _run_export(ctx: Context, clean_dir, out_dir: Path, config, state_dir: Path | None) -> None:
+    from .export import ExportError, export
+
+    try:
+        with _failures("export"):
+            result = export(clean_dir, out_dir, config, state_dir)
+    except ExportError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    if ctx.verbosity >= 0:
+        rewritten = f", {len(result.shards_rewritten)} rewritten" if result.shards_rewritten else ""
+        click.echo(f"export: {result.records_read} new manifest records, {result.rows_added} rows in "
+                   f"{len(result.shards_added)} new shards{rewritten} ({result.bytes_written:,} bytes) in {out_dir}",
+                   err=True)
+
+
+@cli.command("export")
+@click.argument("clean_dir", type=LocationType(exists=True))
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@_export_options
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The state folder with the run reports, if not CLEAN_DIR/.state.")
+@click.pass_obj
+def export_command(ctx: Context, clean_dir, out_dir: Path, fmt: str, all_records: bool, max_shard_mb: float,
+                   state_dir: Path | None) -> None:
+    """Export the kept documents of CLEAN_DIR as shards in OUT_DIR.
+
+    One row per document (id, text, source, added, created, metadata), as in
+    Dolma documents. Incremental: only the records added since the last
+    export to OUT_DIR become new shards; exporting again is byte-identical.
+    """
+    _run_export(ctx, clean_dir, out_dir, _export_config(fmt, all_records, max_shard_mb), state_dir)
 
 
 def _summary(ctx: Context, counts) -> None:

@@ -45,6 +45,7 @@ class RunReport:
     input_bytes: int = 0  # bytes of the new and changed inputs
     already_recorded: int = 0  # documents of those inputs the manifest already has
     copied: int = 0  # records of copied inputs, made without processing them
+    manifest_records: int | None = None  # records in the manifest once this run committed
     documents: Counter = field(default_factory=Counter)
     rejected_by_reason: Counter = field(default_factory=Counter)
     removed_by_rule: Counter = field(default_factory=Counter)
@@ -98,6 +99,7 @@ class RunReport:
                           "already_recorded": self.already_recorded, "copies": self.copied},
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "removed_lines_by_rule": dict(sorted(self.removed_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "manifest_records": self.manifest_records,
             "stage_seconds": self.stage_seconds,
             "seconds": round(self.seconds, 3),
             "documents_per_second": round(total / rate, 1) if rate else None,

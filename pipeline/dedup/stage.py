@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -56,8 +56,9 @@ class Signed:
     def numbers_of(self, i: int) -> np.ndarray:
         return self.numbers[self.number_offsets[i] : self.number_offsets[i + 1]]
 
-    @property
+    @cached_property
     def sizes(self) -> np.ndarray:
+        # Cached: a pass over the whole batch, read once per stored document.
         return np.diff(self.offsets)
 
 
@@ -225,8 +226,10 @@ class Dedup:
             self._record(docs, work, signed, decisions)
 
     def _record(self, docs, work, signed: Signed, decisions) -> None:
+        sizes = signed.sizes  # once: it is a pass over the whole batch
+
         def stored(pos: int):
-            return (signed.sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
+            return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
                     stored_text(docs[work[pos]].text, self.config))
 
         self.index.record((docs[work[pos]].id, kept_id, sim, direct, partial(stored, pos))

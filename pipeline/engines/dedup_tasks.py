@@ -47,8 +47,9 @@ def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     keys = np.zeros((len(docs), config.bands), dtype=np.uint32)
     keys[work] = signed.keys
     sigs = [b""] * len(docs)
+    sizes = signed.sizes  # once: it is a pass over the whole batch
     for pos, i in enumerate(np.flatnonzero(work)):
-        sigs[i] = pack((int(signed.sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
+        sigs[i] = pack((int(sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
                         stored_text(docs[i].text, config)))
     out = dict(batch)
     out["work"] = work

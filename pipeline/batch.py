@@ -307,7 +307,7 @@ def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport) -> 
             continue
         where[unique] = here
         if doc.pending:
-            yield doc.evolve(id=unique, status=DUPLICATE, duplicate_of=doc.id, similarity=1.0,
+            yield doc.evolve(id=unique, status=DUPLICATE, duplicate_of=doc.id, similarity=1.0, rule="exact",
                              reason=f"identical to input {first[0]}", content="")
         else:
             yield doc.evolve(id=unique)

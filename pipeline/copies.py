@@ -57,9 +57,11 @@ def _copy_of(rec: dict, source: str) -> dict:
         copy["offset"] = offset
     status = rec["status"]
     if status == KEPT:
-        copy.update(status=DUPLICATE, duplicate_of=rec["id"], similarity=1.0)
+        copy.update(status=DUPLICATE, duplicate_of=rec["id"], similarity=1.0, rule="exact")
     elif status == DUPLICATE:
         copy.update(status=DUPLICATE, duplicate_of=rec["duplicate_of"], similarity=rec["similarity"])
+        if rec.get("rule"):
+            copy["rule"] = rec["rule"]
     else:  # rejected or empty, for the same reason
         copy.update(status=status, reason=f"{rec.get('reason', '')} (same bytes as {rec['source']})".lstrip())
     copy.setdefault("reason", f"identical to input {rec['source']}")

@@ -63,6 +63,9 @@ class Document:
     reason: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    # Why the dedup stage called it a duplicate: "exact", "jaccard",
+    # "containment" or "char" (see pipeline.dedup.verify).
+    rule: str | None = None
     removed: tuple[Removal, ...] = ()
     # Layout of each paragraph of ``content`` as the page showed it
     # (``Hint``), set by extract and used by strip; () when unknown. A stage
@@ -105,7 +108,7 @@ class Document:
             out["offset"] = self.offset
         if self.meta:
             out["meta"] = dict(self.meta)
-        for name in ("reason", "duplicate_of", "similarity"):
+        for name in ("reason", "duplicate_of", "similarity", "rule"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -130,6 +133,7 @@ class Document:
             reason=data.get("reason"),
             duplicate_of=data.get("duplicate_of"),
             similarity=data.get("similarity"),
+            rule=data.get("rule"),
             removed=tuple(Removal(**r) for r in data.get("removed", ())),
             hints=tuple(Hint(str(h[0]), float(h[1])) for h in data.get("hints", ())),
         )

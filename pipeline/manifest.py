@@ -32,6 +32,8 @@ def record_of(doc: Document) -> dict:
     if doc.status == DUPLICATE:
         rec["duplicate_of"] = doc.duplicate_of
         rec["similarity"] = doc.similarity
+        if doc.rule:
+            rec["rule"] = doc.rule
     if doc.reason:
         rec["reason"] = doc.reason
     for key in META_KEYS:

@@ -37,7 +37,7 @@ def mark_repeats(docs: Iterable[Document]) -> Iterator[Document]:
         if doc.id in first and doc.pending:
             unique = content_id(f"{doc.id}:{doc.source}:{doc.offset}".encode())
             yield doc.evolve(
-                id=unique, status=DUPLICATE, duplicate_of=doc.id, similarity=1.0,
+                id=unique, status=DUPLICATE, duplicate_of=doc.id, similarity=1.0, rule="exact",
                 reason=f"identical to input {first[doc.id]}", content="",
             )
         else:

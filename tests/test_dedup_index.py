@@ -160,9 +160,9 @@ def test_copy_of_a_copy_joins_through_a_direct_copy_of_an_earlier_run(tmp_path):
     with DedupIndex(path, DedupConfig()) as index:
         assert len(index) == 2  # start and f; the whole story is stored, not kept
         known = index.known(["whole", "end", "start"])
-        assert known["start"] == (None, None)  # a stored direct copy is answered as a duplicate
+        assert known["start"] == (None, None, None)  # a stored direct copy is answered as a duplicate
         assert known["whole"][0] == known["end"][0] == "start" and known["whole"][1] > 0.5
-        assert known["end"][1] == third["end"].similarity
+        assert known["end"][1] == third["end"].similarity and known["end"][2] == third["end"].rule
         assert {index.cluster_of(i) for i in ("start", "whole", "end")} == {"start"}
     # Without the stored direct copy (an index from before), the end stays apart.
     plain = tmp_path / "plain.sqlite"

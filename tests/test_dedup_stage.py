@@ -55,6 +55,17 @@ def test_truncated_copy_is_caught_by_containment():
     assert out["half"].duplicate_of == "full"
 
 
+def test_each_duplicate_records_the_rule_that_matched():
+    half = HARBOUR[: len(HARBOUR) * 3 // 10]
+    out = run(doc("full", HARBOUR), doc("half", half), doc("same", HARBOUR.upper()),
+              doc("edited", HARBOUR.replace("harbour", "port", 2)), doc("other", FLOOD))
+    assert (out["half"].rule, out["same"].rule, out["edited"].rule) == ("containment", "exact", "jaccard")
+    assert out["same"].similarity == 1.0 and out["full"].rule is None and out["other"].rule is None
+    from pipeline.manifest import record_of
+
+    assert record_of(out["half"])["rule"] == "containment" and "rule" not in record_of(out["full"])
+
+
 def test_copy_with_an_added_paragraph_is_a_duplicate():
     longer = TRAINS + "\nA spokesman for the manufacturer said production would take place at its northern plant."
     out = run(doc("t", TRAINS), doc("t+", longer))
@@ -199,8 +210,8 @@ def test_character_check_leaves_short_notices_alone():
          "record April tenth.")
     config = DedupConfig(char_jaccard_threshold=0.5)
     signed = sign([a, b], config)
-    accepted, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, config, texts=[a, b].__getitem__)
+    accepted, _, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, config, texts=[a, b].__getitem__)
     assert not accepted[0]
     longer = DedupConfig(char_jaccard_threshold=0.5, char_check_min_shingles=5)
-    accepted, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, longer, texts=[a, b].__getitem__)
+    accepted, _, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, longer, texts=[a, b].__getitem__)
     assert accepted[0]  # the same pair passes once short texts may be checked

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
     cluster TEXT NOT NULL,
     kept_id TEXT NOT NULL,
-    similarity REAL
+    similarity REAL,
+    rule TEXT
 );
 """
 
@@ -88,6 +89,8 @@ class DedupIndex:
                 self._db.execute("ALTER TABLE kept ADD COLUMN owner TEXT")
             if "text" not in columns:  # ... or texts (its rows get no character check)
                 self._db.execute("ALTER TABLE kept ADD COLUMN text BLOB")
+            if "rule" not in {row[1] for row in self._db.execute("PRAGMA table_info(duplicates)")}:
+                self._db.execute("ALTER TABLE duplicates ADD COLUMN rule TEXT")  # ... or rules
             found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not found:
                 self._db.executemany(
@@ -164,20 +167,20 @@ class DedupIndex:
                                         chunk))
         return out
 
-    def known(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, float | None]]:
-        """Ids already in the index: ``id -> (kept_id or None if kept, similarity)``."""
-        out: dict[str, tuple[str | None, float | None]] = {}
+    def known(self, doc_ids: Sequence[str]) -> dict[str, tuple[str | None, float | None, str | None]]:
+        """Ids already in the index: ``id -> (kept_id or None if kept, similarity, rule)``."""
+        out: dict[str, tuple[str | None, float | None, str | None]] = {}
         ids = list(dict.fromkeys(doc_ids))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT doc_id FROM kept WHERE owner IS NULL AND doc_id IN ({marks})"
             for (doc_id,) in self._db.execute(query, chunk):
-                out[doc_id] = (None, None)
-            for doc_id, kept_id, sim in self._db.execute(
-                f"SELECT doc_id, kept_id, similarity FROM duplicates WHERE doc_id IN ({marks})", chunk
+                out[doc_id] = (None, None, None)
+            for doc_id, kept_id, sim, rule in self._db.execute(
+                f"SELECT doc_id, kept_id, similarity, rule FROM duplicates WHERE doc_id IN ({marks})", chunk
             ):
-                out[doc_id] = (kept_id, sim)
+                out[doc_id] = (kept_id, sim, rule)
         return out
 
     def cluster_of(self, doc_id: str) -> str | None:
@@ -192,7 +195,7 @@ class DedupIndex:
         """Add one run's decisions in one transaction, the same way for every engine.
 
         ``decided``, in input order: ``(doc_id, kept_id or None, similarity,
-        direct, stored)``, where ``stored()`` gives ``(size, band_keys,
+        rule, direct, stored)``, where ``stored()`` gives ``(size, band_keys,
         shingles, numbers, packed text or None)``. Kept documents are added
         first (their duplicates refer to them); a repeated id is answered by
         its first occurrence; direct copies are stored as members.
@@ -200,13 +203,13 @@ class DedupIndex:
         decided = list(decided)
         with self.write() as writer:
             seen = set()
-            for doc_id, kept_id, _, _, stored in decided:
+            for doc_id, kept_id, _, _, _, stored in decided:
                 if kept_id is None and doc_id not in seen:
                     seen.add(doc_id)
                     writer.add_kept(doc_id, *stored())
-            for doc_id, kept_id, similarity, direct, stored in decided:
+            for doc_id, kept_id, similarity, rule, direct, stored in decided:
                 if kept_id is not None and doc_id not in seen:
-                    writer.add_duplicate(doc_id, kept_id, similarity)
+                    writer.add_duplicate(doc_id, kept_id, similarity, rule)
                     if direct:
                         seen.add(doc_id)
                         writer.add_member(doc_id, kept_id, *stored())
@@ -251,10 +254,10 @@ class _Writer:
             ),
         )
 
-    def add_duplicate(self, doc_id: str, kept_id: str, similarity: float | None) -> None:
+    def add_duplicate(self, doc_id: str, kept_id: str, similarity: float | None, rule: str | None = None) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?)",
-            (doc_id, self._cluster(kept_id), kept_id, None if similarity is None else float(similarity)),
+            "INSERT OR REPLACE INTO duplicates (doc_id, cluster, kept_id, similarity, rule) VALUES (?, ?, ?, ?, ?)",
+            (doc_id, self._cluster(kept_id), kept_id, None if similarity is None else float(similarity), rule),
         )
 
     def _cluster(self, kept_id: str) -> str:

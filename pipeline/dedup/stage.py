@@ -34,7 +34,7 @@ from .index import DedupIndex, pack_text, unpack_text
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
 from .shingles import number_batch, shingle_batch, unique_segments
-from .verify import verify_many
+from .verify import RULES, edge_values, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192
@@ -153,8 +153,8 @@ class Dedup:
             fresh = []
             for i in work:
                 if docs[i].id in known:
-                    kept_id, sim = known[docs[i].id]
-                    out[i] = _kept(docs[i]) if kept_id is None else _duplicate(docs[i], kept_id, sim)
+                    kept_id, sim, rule = known[docs[i].id]
+                    out[i] = _kept(docs[i]) if kept_id is None else _duplicate(docs[i], kept_id, sim, rule)
                 else:
                     fresh.append(i)
             work = fresh
@@ -195,14 +195,17 @@ class Dedup:
         def text_of(p: int) -> str | None:  # by position in ``sets``
             return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
 
-        accepted, similarity = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of)
-        edges, scores = pairs[accepted], similarity[accepted]
+        accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of)
+        edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
         fixed[:n_old] = True
         members = np.zeros(n_old + n_new, dtype=bool)
         members[:n_old] = old_members
         keeper, score, via = resolve(n_old + n_new, edges, scores, sizes, fixed, with_via=True, members=members)
+        rule = np.zeros(n_old + n_new, dtype=np.int8)
+        joined = np.flatnonzero(via != np.arange(n_old + n_new))
+        rule[joined] = edge_values(edges, rules, joined, via[joined])
 
         # Old documents keep this run's documents: name their groups.
         old_keepers = keeper[n_old:][keeper[n_old:] < n_old]
@@ -217,11 +220,11 @@ class Dedup:
             k = int(keeper[node])
             if k == node:
                 out[i] = _kept(docs[i])
-                decisions.append((pos, None, None, False))
+                decisions.append((pos, None, None, None, False))
             else:
-                sim = round(float(score[node]), 4)
-                out[i] = _duplicate(docs[i], id_of(k), sim)
-                decisions.append((pos, id_of(k), sim, is_direct(node, keeper, via, members)))
+                sim, why = round(float(score[node]), 4), RULES[rule[node]]
+                out[i] = _duplicate(docs[i], id_of(k), sim, why)
+                decisions.append((pos, id_of(k), sim, why, is_direct(node, keeper, via, members)))
         if self.index is not None:
             self._record(docs, work, signed, decisions)
 
@@ -232,8 +235,8 @@ class Dedup:
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
                     stored_text(docs[work[pos]].text, self.config))
 
-        self.index.record((docs[work[pos]].id, kept_id, sim, direct, partial(stored, pos))
-                          for pos, kept_id, sim, direct in decisions)
+        self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
+                          for pos, kept_id, sim, why, direct in decisions)
 
 
 def stored_text(text: str, config: DedupConfig) -> bytes | None:
@@ -255,8 +258,8 @@ def _append(csr: tuple[np.ndarray, np.ndarray], more: list[np.ndarray]) -> tuple
 
 
 def _kept(doc: Document) -> Document:
-    return doc.evolve(status=KEPT, duplicate_of=None, similarity=None)
+    return doc.evolve(status=KEPT, duplicate_of=None, similarity=None, rule=None)
 
 
-def _duplicate(doc: Document, kept_id: str, similarity: float | None) -> Document:
-    return doc.evolve(status=DUPLICATE, duplicate_of=kept_id, similarity=similarity)
+def _duplicate(doc: Document, kept_id: str, similarity: float | None, rule: str | None) -> Document:
+    return doc.evolve(status=DUPLICATE, duplicate_of=kept_id, similarity=similarity, rule=rule or None)

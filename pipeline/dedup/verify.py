@@ -38,15 +38,21 @@ from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
 
 
+# Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
+# returns the position in this tuple (0: not accepted).
+RULES = ("", "exact", "jaccard", "containment", "char")
+EXACT, JACCARD, CONTAINMENT, CHAR = 1, 2, 3, 4
+
+
 @dataclass(frozen=True)
 class Match:
     jaccard: float
     containment: float
-    rule: str  # "jaccard" or "containment"
+    rule: str  # "exact" (same shingle set), "jaccard" or "containment"
 
     @property
     def similarity(self) -> float:
-        return self.jaccard if self.rule == "jaccard" else self.containment
+        return self.containment if self.rule == "containment" else self.jaccard
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -80,6 +86,8 @@ def verify(
     if numbers is not None and not numbers_agree(*numbers, config):
         return None
     jaccard, containment = overlap(a, b)
+    if jaccard >= 1.0:
+        return Match(jaccard, containment, "exact")
     if jaccard >= config.jaccard_threshold:
         return Match(jaccard, containment, "jaccard")
     if containment >= config.containment_threshold and min(len(a), len(b)) >= config.min_containment_shingles:
@@ -137,8 +145,9 @@ def verify_many(
     numbers: tuple[np.ndarray, np.ndarray] | None = None,
     chunk: int = 100_000,
     texts: Callable[[int], str | None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``verify`` for many pairs: (accepted mask, similarity) arrays.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
+    (``rule`` indexes ``RULES``; 0 where not accepted).
 
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
     like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
@@ -147,6 +156,7 @@ def verify_many(
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
     similarity = np.zeros(len(pairs))
+    rule = np.zeros(len(pairs), dtype=np.int8)
     sizes = np.diff(offsets)
     char_check = texts is not None and config.char_jaccard_threshold > 0
     char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
@@ -176,11 +186,24 @@ def verify_many(
                 refused = np.flatnonzero(check)[shared < config.numbers_threshold]
                 ok[refused] = again[refused] = False
         sim = np.where(by_jaccard, jaccard, containment)
+        why = np.where(jaccard >= 1.0, EXACT, np.where(by_jaccard, JACCARD, CONTAINMENT)).astype(np.int8)
         for k in np.flatnonzero(again):
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
                 sim[k] = overlap(a, b)[0]
                 ok[k] = sim[k] >= config.char_jaccard_threshold
+                why[k] = CHAR
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim
-    return accepted, similarity
+        rule[start : start + chunk] = np.where(ok, why, 0)
+    return accepted, similarity, rule
+
+
+def edge_values(edges: np.ndarray, values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``values`` of the edges ``(a[k], b[k])`` (either way round), which must be among ``edges``."""
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    width = int(max(edges.max(initial=0), np.max(a, initial=0), np.max(b, initial=0))) + 1
+    codes = np.minimum(edges[:, 0], edges[:, 1]) * width + np.maximum(edges[:, 0], edges[:, 1])
+    order = np.argsort(codes, kind="stable")
+    wanted = np.minimum(a, b).astype(np.int64) * width + np.maximum(a, b)
+    return np.asarray(values)[order[np.searchsorted(codes[order], wanted)]]

@@ -27,6 +27,7 @@ import numpy as np
 from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
+from ..dedup.verify import RULES, edge_values
 from ..dedup.stage import _duplicate, _kept, is_direct, stored_text
 from ..document import Document
 from .tasks import pack, unpack
@@ -99,7 +100,7 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
     document, the kept id of its group, ``sig``, ``member``: an index
     document that is a direct copy); ``pairs`` all candidate pairs sorted by
     ``label``. Returns a row per duplicate: ``seq``, ``kept_id``,
-    ``similarity``, ``direct`` (see ``stage.is_direct``).
+    ``similarity``, ``rule``, ``direct`` (see ``stage.is_direct``).
     """
     cols = defaultdict(list)
     by_label = defaultdict(list)
@@ -112,9 +113,9 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         local = np.stack([np.searchsorted(seqs, pairs["a"][lo:hi]), np.searchsorted(seqs, pairs["b"][lo:hi])], 1)
         data = [unpack(group["sig"][i]) for i in rows]
         sizes = np.array([d[0] for d in data], dtype=np.int64)
-        accepted, similarity = verify_many(local, *_csr([d[1] for d in data]), config,
-                                           numbers=_csr([d[2] for d in data]),
-                                           texts=lambda p: unpack_text(data[p][3]))
+        accepted, similarity, rules = verify_many(local, *_csr([d[1] for d in data]), config,
+                                                  numbers=_csr([d[2] for d in data]),
+                                                  texts=lambda p: unpack_text(data[p][3]))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
                                      with_via=True, members=members)
@@ -122,10 +123,11 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
             cols["seq"].append(int(seqs[pos]))
             cols["kept_id"].append(group["id"][rows[keeper[pos]]])
             cols["similarity"].append(round(float(score[pos]), 4))
+            cols["rule"].append(RULES[edge_values(local[accepted], rules[accepted], [pos], [via[pos]])[0]])
             cols["direct"].append(is_direct(int(pos), keeper, via, members))
     return {"seq": np.array(cols["seq"], dtype=np.int64), "kept_id": np.array(cols["kept_id"], dtype=object),
             "similarity": np.array(cols["similarity"], dtype=np.float64),
-            "direct": np.array(cols["direct"], dtype=bool)}
+            "rule": np.array(cols["rule"], dtype=object), "direct": np.array(cols["direct"], dtype=bool)}
 
 
 def _csr(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -142,23 +144,25 @@ class Decisions:
     store and are looked up with a binary search.
     """
 
-    def __init__(self, seqs, kept_ids, similarities):
+    def __init__(self, seqs, kept_ids, similarities, rules):
         order = np.argsort(np.asarray(seqs, dtype=np.int64), kind="stable")
         self.seq = np.asarray(seqs, dtype=np.int64)[order]
         self.kept_id = np.asarray(kept_ids, dtype=object)[order]  # None: kept
         self.similarity = np.asarray(similarities, dtype=np.float64)[order]
+        self.rule = np.asarray(rules, dtype=object)[order]
 
     def lookup(self, seq: int):
+        """``(kept_id, similarity, rule)``; kept_id None for a kept document."""
         pos = int(np.searchsorted(self.seq, seq))
         if pos < len(self.seq) and self.seq[pos] == seq:
-            return self.kept_id[pos], self.similarity[pos]
-        return None, None
+            return self.kept_id[pos], self.similarity[pos], self.rule[pos]
+        return None, None, None
 
     def finish(self, seq: int, doc: Document) -> Document:
         """The document as the dedup stage leaves it."""
         if not in_work(doc):
             return doc
-        kept_id, similarity = self.lookup(seq)
+        kept_id, similarity, rule = self.lookup(seq)
         if kept_id is None:
             return _kept(doc)
-        return _duplicate(doc, kept_id, None if np.isnan(similarity) else float(similarity))
+        return _duplicate(doc, kept_id, None if np.isnan(similarity) else float(similarity), rule)

@@ -31,14 +31,14 @@ def signed(docs, config: DedupConfig):
 class Outcome(Decisions):
     """Decisions, plus what the driver must add to the index afterwards."""
 
-    def __init__(self, seqs, kept_ids, similarities, index: DedupIndex, new_docs, direct=()):
-        super().__init__(seqs, kept_ids, similarities)
+    def __init__(self, seqs, kept_ids, similarities, rules, index: DedupIndex, new_docs, direct=()):
+        super().__init__(seqs, kept_ids, similarities, rules)
         self.index = index
         self.new_docs = new_docs  # dataset rows of the documents decided here
         self.direct = set(int(s) for s in direct)  # seqs of the direct copies, stored as members
 
     def __reduce__(self):  # tasks get the decisions only
-        return Decisions, (self.seq, self.kept_id, self.similarity)
+        return Decisions, (self.seq, self.kept_id, self.similarity, self.rule)
 
 
 def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
@@ -62,7 +62,8 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
     pairs = np.unique(np.stack([a, b], 1).reshape(-1, 2), axis=0)
     known_seq = list(decided)
     known = (np.array(known_seq, dtype=np.int64), np.array([decided[s][0] for s in known_seq], dtype=object),
-             np.array([_number(decided[s][1]) for s in known_seq]))
+             np.array([_number(decided[s][1]) for s in known_seq]),
+             np.array([decided[s][2] for s in known_seq], dtype=object))
     if not len(pairs):
         return Outcome(*known, index, new_docs)
 
@@ -92,9 +93,10 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
         members = members.union(ray.data.from_arrow(pa.table(old_members)))
     dups = members.groupby("shard").map_groups(dedup_tasks.resolve_groups, batch_format="numpy",
                                                 fn_kwargs={"pairs": by_label, "config": config})
-    dup_seq, kept_id, similarity, direct = _collect(dups, ["seq", "kept_id", "similarity", "direct"])
+    dup_seq, kept_id, similarity, rule, direct = _collect(dups, ["seq", "kept_id", "similarity", "rule", "direct"])
     return Outcome(np.concatenate([dup_seq, known[0]]), np.concatenate([kept_id.astype(object), known[1]]),
-                   np.concatenate([similarity, known[2]]), index, new_docs, dup_seq[direct.astype(bool)])
+                   np.concatenate([similarity, known[2]]), np.concatenate([rule.astype(object), known[3]]),
+                   index, new_docs, dup_seq[direct.astype(bool)])
 
 
 def commit(outcome: Outcome) -> None:
@@ -107,9 +109,9 @@ def commit(outcome: Outcome) -> None:
 
     def decided():
         for i in np.argsort(seqs, kind="stable"):
-            kept_id, similarity = outcome.lookup(int(seqs[i]))
+            kept_id, similarity, rule = outcome.lookup(int(seqs[i]))
             similarity = None if kept_id is None or np.isnan(similarity) else float(similarity)
-            yield ids[i], kept_id, similarity, int(seqs[i]) in outcome.direct, partial(stored, i)
+            yield ids[i], kept_id, similarity, rule, int(seqs[i]) in outcome.direct, partial(stored, i)
 
     outcome.index.record(decided())
     outcome.index.close()

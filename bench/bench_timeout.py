@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.extract import time_limit  # noqa: E402
+from pipeline.timelimit import TimeLimit  # noqa: E402
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "trafilatura_eval" / "html"
 
@@ -31,7 +31,7 @@ def extract(html: str) -> int:
 
 
 def under_timer(html: str) -> int:
-    with time_limit(15.0):
+    with TimeLimit(15.0):
         return extract(html)
 
 

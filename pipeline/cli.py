@@ -36,6 +36,7 @@ from .normalize import Normalize
 from .report import load_reports, summary
 from .runner import mark_repeats
 from .sources import listed, read_input
+from .stage import StageFailure
 from .storage import StorageError, is_url, local_path, location
 from .strip import Strip
 from .write import write_all
@@ -99,6 +100,10 @@ class PipelineGroup(click.Group):
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         except RecordError as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
+        except StageFailure as exc:
+            # Not the input's fault: nothing is recorded for it, and the
+            # next run tries it again.
+            raise UserError(f"{exc} (not recorded; it is tried again next time)", exitcodes.FAILED) from exc
         except BrokenPipeError:
             sys.stderr.close()  # downstream closed early (e.g. `| head`): not an error
             ctx.exit(exitcodes.OK)

@@ -7,17 +7,14 @@ a silent None.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
-import signal
-import threading
 from dataclasses import dataclass
-from typing import Iterator
 
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
 from .stage import MapStage
+from .timelimit import Overtime, TimeLimit
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +55,23 @@ class Extract(MapStage):
         self.config = config
         _quiet_trafilatura()
 
+    def ready(self, doc: Document) -> None:
+        if doc.kind == HTML:
+            # A heavy import, paid only by runs that see HTML, and never
+            # under a time limit: one cut short leaves modules half made.
+            import trafilatura.utils  # noqa: F401
+
     def process(self, doc: Document) -> Document:
         if doc.kind != HTML:
             return doc
+        self.ready(doc)
+        limit = TimeLimit(self.config.timeout_seconds)
         try:
-            with time_limit(self.config.timeout_seconds):
+            with limit:
                 return self._extract(doc)
-        except ExtractTimeout:
+        except Overtime as exc:
+            if exc.limit is not limit:  # the bound on the whole document (runner)
+                raise
             return doc.reject(f"extraction took longer than {self.config.timeout_seconds:g} s")
 
     def _extract(self, doc: Document) -> Document:
@@ -73,7 +80,7 @@ class Extract(MapStage):
             return doc.reject(f"HTML too large ({len(html):,} characters)")
         if _nesting_depth(html, self.config.max_nesting) >= self.config.max_nesting:
             return doc.reject(f"HTML nested deeper than {self.config.max_nesting} levels")
-        import trafilatura  # heavy import, paid only by runs that see HTML
+        import trafilatura
 
         try:
             tree = _parse(html) if self.config.hints else None
@@ -146,37 +153,6 @@ def _flattened_layout_table(result, min_chars: int = 1000) -> bool:
     text = _text_of(result)
     longest = max(text.split("\n"), key=len, default="")
     return len(longest) >= min_chars and len(longest) >= 0.6 * len(text) and " | " in longest
-
-
-class ExtractTimeout(BaseException):
-    """Raised by the timer. A BaseException, so that library code catching
-    Exception cannot swallow it."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ExtractTimeout in the main thread once ``seconds`` have passed.
-
-    A timer signal costs two system calls per page (a worker process would
-    cost a copy of every page; see bench/bench_timeout.py). It interrupts
-    Python code only, so a long C call ends first; input size limits keep
-    those short. Elsewhere than the main thread there is no limit.
-    """
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expired(signum, frame):
-        raise ExtractTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    # Fires again every 0.25 s in case a bare ``except:`` swallowed it.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _metadata(result) -> dict:

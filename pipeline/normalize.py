@@ -83,25 +83,38 @@ def _normalize_once(text: str, config: NormalizeConfig) -> str:
 
 
 def _rejoin(lines: list[str]) -> list[str]:
-    """Merge the pieces of hard-wrapped paragraphs; keep real line breaks."""
+    """Merge the pieces of hard-wrapped paragraphs; keep real line breaks.
+
+    Linear in the length of the block: a paragraph grows as a list of parts,
+    and the rules look only at its last few characters (``tail``), never
+    at the whole paragraph joined so far.
+    """
     wrapped = _looks_wrapped(lines)
-    out = [lines[0]]
+    out: list[str] = []
+    parts, tail, length = [lines[0]], lines[0][-_TAIL:], len(lines[0])
     for line in lines[1:]:
-        prev = out[-1]
-        if _HYPHEN_WRAP.search(prev) and line[:1].islower():
-            out[-1] = prev[:-1] + line
-        elif _LIST_ITEM.match(line):
-            out.append(line)
-        elif wrapped and not _ENDS_CLOSED.search(prev) or _continues(prev, line):
-            out[-1] = f"{prev} {line}"
+        if _HYPHEN_WRAP.search(tail) and line[:1].islower():
+            parts[-1] = parts[-1][:-1]
+            parts.append(line)
+            tail, length = (tail[:-1] + line)[-_TAIL:], length - 1 + len(line)
+        elif not _LIST_ITEM.match(line) and (wrapped and not _ENDS_CLOSED.search(tail)
+                                             or _continues(tail, length, line)):
+            parts += [" ", line]
+            tail, length = (tail + " " + line)[-_TAIL:], length + 1 + len(line)
         else:
-            out.append(line)
+            out.append("".join(parts))
+            parts, tail, length = [line], line[-_TAIL:], len(line)
+    out.append("".join(parts))
     return out
 
 
-def _continues(prev: str, line: str) -> bool:
+# Characters at the end of a paragraph the rules look at (they need two).
+_TAIL = 8
+
+
+def _continues(tail: str, length: int, line: str) -> bool:
     # "...all areas of" + "our cooperation." : an open line, then lower case.
-    return not _ENDS_CLOSED.search(prev) and line[:1].islower() and len(prev) >= 30
+    return not _ENDS_CLOSED.search(tail) and line[:1].islower() and length >= 30
 
 
 def _looks_wrapped(lines: list[str]) -> bool:

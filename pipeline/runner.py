@@ -17,13 +17,36 @@ from .dedup import Dedup
 from .document import DUPLICATE, Document, content_id
 from .extract import Extract
 from .normalize import Normalize
-from .stage import MapStage
+from .stage import MapStage, PerDocument
 from .strip import Strip
 
 
 def document_stages(config: PipelineConfig) -> list[MapStage]:
     """The per-document stages, in order; an engine may run these anywhere."""
     return [Extract(config.extract), Strip(config.strip), Normalize(config.normalize)]
+
+
+def per_document(config: PipelineConfig) -> PerDocument:
+    """The per-document stages as one step, under the per-document time bound."""
+    return PerDocument(document_stages(config), config.run.document_seconds)
+
+
+def prepared(docs: Iterable[Document], config: PipelineConfig = PipelineConfig(),
+             timings: "Timings | None" = None) -> Iterator[Document]:
+    """Everything before dedup: exact repeats marked, then the per-document stages."""
+    timings = timings or Timings()
+    docs = timings.timed("read", mark_repeats(docs))
+    seconds = config.run.document_seconds
+    if config.strip.template_batch > 0:
+        # Strip learns templates from runs of documents, so it cannot be a
+        # step of the per-document chain: the bound applies on either side.
+        extract, strip, *rest = document_stages(config)
+        first, last = PerDocument([extract], seconds), PerDocument(rest, seconds)
+        timings.direct += [first.seconds_by_stage, last.seconds_by_stage]
+        return last(timings.timed(strip.name, strip(first(docs))))
+    chain = per_document(config)
+    timings.direct.append(chain.seconds_by_stage)
+    return chain(docs)
 
 
 def mark_repeats(docs: Iterable[Document]) -> Iterator[Document]:
@@ -47,7 +70,8 @@ def mark_repeats(docs: Iterable[Document]) -> Iterator[Document]:
 
 @dataclass
 class Timings:
-    seconds: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)  # cumulative, of chained generators
+    direct: list = field(default_factory=list)  # Counters of stages' own seconds
 
     def timed(self, name: str, docs: Iterable[Document]) -> Iterator[Document]:
         """Charge the time spent producing each document to ``name``.
@@ -67,8 +91,13 @@ class Timings:
             yield doc
 
     def own(self, order: list[str]) -> dict[str, float]:
+        direct: Counter = sum(self.direct, Counter())
         out, below = {}, 0.0
         for name in order:
+            if name in direct:
+                out[name] = round(direct[name], 4)
+                below += direct[name]
+                continue
             total = self.seconds[name]
             out[name] = round(max(total - below, 0.0), 4)
             below = total
@@ -83,9 +112,7 @@ def process(
 ) -> Iterator[Document]:
     """extract -> strip -> normalize -> dedup, over any iterable of documents."""
     timings = timings or Timings()
-    docs = timings.timed("read", mark_repeats(docs))
-    for stage in document_stages(config):
-        docs = timings.timed(stage.name, stage(docs))
+    docs = prepared(docs, config, timings)
     return timings.timed("dedup", Dedup(config.dedup, index_path=index_path)(docs))
 
 

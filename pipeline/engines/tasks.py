@@ -33,7 +33,7 @@ from ..document import Document
 from ..batch import _unrecorded as unrecorded
 from ..batch import hash_here
 from ..report import RunReport
-from ..runner import document_stages, mark_repeats
+from ..runner import mark_repeats, per_document
 from ..sources import read_input
 from ..write import write_document
 
@@ -157,13 +157,13 @@ def recorded_by_shard(records, shards: int) -> dict[int, dict]:
 # -- pass 2: read again and run the per-document stages ----------------------
 
 @lru_cache(maxsize=4)
-def _stages(config: PipelineConfig):
+def _chain(config: PipelineConfig):
     # Built once per worker process: some stages load models on creation.
-    return document_stages(config)
+    return per_document(config)
 
 
 def stage_names(config: PipelineConfig) -> list[str]:
-    return [stage.name for stage in _stages(config)]
+    return [stage.name for stage in _chain(config).stages]
 
 
 def process_files(batch: Mapping[str, np.ndarray], raw_dir, config: PipelineConfig,
@@ -173,8 +173,8 @@ def process_files(batch: Mapping[str, np.ndarray], raw_dir, config: PipelineConf
     Yields batches of ``seq``, ``doc`` (the pickled result) and one
     ``t_<stage>`` column of seconds per stage, ``t_read`` included.
     """
-    stages = _stages(config)
-    names = ["read"] + [stage.name for stage in stages]
+    chain = _chain(config)
+    names = ["read"] + [stage.name for stage in chain.stages]
     cols = defaultdict(list)
     for index, raw in zip(batch["file"], batch["path"]):
         docs = iter(read_input(raw_dir, _path(raw), config.read))
@@ -191,10 +191,9 @@ def process_files(batch: Mapping[str, np.ndarray], raw_dir, config: PipelineConf
                 if doc is None:
                     continue
             times = [time.perf_counter() - start]
-            for stage in stages:
-                start = time.perf_counter()
-                doc = stage.safe_process(doc)
-                times.append(time.perf_counter() - start)
+            before = dict(chain.seconds_by_stage)
+            doc = chain.finish(doc)
+            times += [chain.seconds_by_stage[name] - before.get(name, 0.0) for name in names[1:]]
             cols["seq"].append(seq)
             cols["doc"].append(pack(doc))
             for name, seconds in zip(names, times):

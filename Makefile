@@ -17,6 +17,7 @@ help:
 	@echo "make bench   - extraction, dedup and engine benchmarks (needs $(SHARED)/data)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
 	@echo "make export  - kept documents of $(CLEAN)/ as $(FORMAT) shards in $(EXPORT)/"
+	@echo "make report  - report.html: what the pipeline did to $(CLEAN)/, for a browser"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,9 @@ $(EXPORT_STAMP): $(STAMP)
 
 export: $(EXPORT_STAMP)
 	$(BIN)/pipeline export $(CLEAN) $(EXPORT) --format $(FORMAT)
+
+report: $(STAMP)
+	$(BIN)/pipeline report $(CLEAN) -o report.html
 
 # Each benchmark reads $(SHARED)/data and says so and exits 0 when it is absent.
 ENGINE_DOCS ?= 100000

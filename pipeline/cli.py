@@ -424,6 +424,36 @@ def export_command(ctx: Context, clean_dir, out_dir: Path, fmt: str, all_records
     _run_export(ctx, clean_dir, out_dir, _export_config(fmt, all_records, max_shard_mb), state_dir)
 
 
+@cli.command("report")
+@click.argument("clean_dir", type=LocationType(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, help="The HTML file to write.")
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The raw folder, to show texts as they came in and copies' texts (default: the last run's).")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The state folder with the run reports, if not CLEAN_DIR/.state.")
+@click.option("--max-documents", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Records in the document list; past this, a sample (counts and charts cover all).")
+@click.option("--max-texts", type=click.IntRange(min=0), default=300, show_default=True,
+              help="Kept documents of the list whose texts the report carries.")
+@click.pass_obj
+def report_command(ctx: Context, clean_dir, output: Path, raw_dir: Path | None, state_dir: Path | None,
+                   max_documents: int, max_texts: int) -> None:
+    """Write a self-contained HTML report of CLEAN_DIR (no server, no network).
+
+    Runs over time, rejections by reason, removed lines by rule, the largest
+    duplicate groups side by side with their differences marked, and a
+    searchable list of documents with their removed lines struck through.
+    """
+    from . import report_html
+
+    config = report_html.ReportConfig(max_documents=max_documents, max_texts=max_texts)
+    with _failures("report"):
+        size = report_html.write(clean_dir, output, state_dir=state_dir, raw_dir=raw_dir, config=config)
+    if ctx.verbosity >= 0:
+        click.echo(f"report: {output} ({size:,} bytes)", err=True)
+
+
 def _summary(ctx: Context, counts) -> None:
     if ctx.verbosity >= 0:
         parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("kept", "duplicate", "rejected", "empty"))

@@ -35,6 +35,7 @@ from .runner import STAGE_ORDER, Timings, process
 from .settings import ConfigError, as_dict
 from .sources import (UNREADABLE_REASON, ReadConfig, discover, path_problem, path_problem_of_object, read_input,
                       relative_source)
+from .supersede import Supersede
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import temp_folders, write_document
 
@@ -231,6 +232,8 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
     # Building the chain opens the dedup index: settings that clash with it
     # fail here, before anything is written.
     stream = process(_unrecorded(documents(), recorded, report), config, state_dir / INDEX, timings)
+    updates = Supersede(config.supersede, existing)  # off by default: passes documents through
+    stream = updates(stream)
     records = []
     for number, doc in enumerate(stream, start=1):
         records.append(write_document(clean_dir, doc))
@@ -239,7 +242,7 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
             on_document(doc)
         _kill_point(f"document:{number}")
     report.stage_seconds = timings.own(STAGE_ORDER)
-    commit(clean_dir, ledger, inputs, existing, records, report)
+    commit(clean_dir, ledger, inputs, existing, records + updates.records, report)
 
 
 def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: list[dict],

@@ -8,6 +8,7 @@ from .extract import ExtractConfig
 from .normalize import NormalizeConfig
 from .sources import ReadConfig
 from .strip import StripConfig
+from .supersede import SupersedeConfig
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,4 @@ class PipelineConfig:
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    supersede: SupersedeConfig = field(default_factory=SupersedeConfig)

@@ -16,6 +16,7 @@ from .storage import ObjectFolder, open_write, read_text
 from .document import DUPLICATE, KEPT, META_KEYS, Document
 
 MANIFEST = "manifest.jsonl"
+SUPERSEDED = "superseded"
 
 
 def clean_path(doc_id: str) -> str:
@@ -64,11 +65,11 @@ def extend_manifest(clean_dir, existing: list[dict], new: Iterable[dict]) -> int
     bytes, not written again from the records: a run costs one copy of the
     earlier manifest, not its serialisation (ten times slower).
     """
-    seen = {rec["id"] for rec in existing}
+    seen = {_key(rec) for rec in existing}
     added = []
     for rec in new:  # earlier decisions stand; a repeated new id counts once
-        if rec["id"] not in seen:
-            seen.add(rec["id"])
+        if _key(rec) not in seen:
+            seen.add(_key(rec))
             added.append(rec)
     lines = "".join(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n" for rec in added).encode("utf-8")
     with open_write(clean_dir, MANIFEST, binary=True) as out:
@@ -77,6 +78,11 @@ def extend_manifest(clean_dir, existing: list[dict], new: Iterable[dict]) -> int
             out.write(b"\n")
         out.write(lines)
     return len(added)
+
+
+def _key(rec: dict) -> tuple:
+    # A document's "superseded" record (see supersede) follows its first one.
+    return rec["id"], rec.get("status") == SUPERSEDED
 
 
 def _copy_manifest(clean_dir, out) -> bytes:

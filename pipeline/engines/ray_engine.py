@@ -85,6 +85,8 @@ def check_supported(config: PipelineConfig) -> None:
             "strip.template_batch learns site templates from runs of consecutive documents, "
             "which the Ray engine does not reproduce; set it to 0 or use --engine local"
         )
+    if config.supersede.enabled:
+        raise EngineRefused("supersede.enabled is not supported by the Ray engine yet; use --engine local")
 
 
 def _absolute(where):

@@ -57,6 +57,7 @@ SCHEMA_DOC = {
     "metadata.reason": "string: why a record was rejected or empty, else null",
     "metadata.duplicate_of": "string: the kept copy's id for duplicates, else null",
     "metadata.similarity": "double: verified similarity to duplicate_of or superseded_by, else null",
+    "metadata.duplicate_rule": "string: for duplicates, the rule that matched (exact, jaccard, containment, char)",
     "metadata.superseded_by": "string: for superseded records, the id of the newer version",
 }
 
@@ -108,7 +109,7 @@ def arrow_schema():
         + [(key, pa.string()) for key in _META_STRINGS]
         + [("offset", pa.int64()), ("duplicates", pa.int64()), ("removed_lines", removed),
            ("kept_share", pa.float64()), ("reason", pa.string()), ("duplicate_of", pa.string()),
-           ("similarity", pa.float64()), ("superseded_by", pa.string())]
+           ("similarity", pa.float64()), ("duplicate_rule", pa.string()), ("superseded_by", pa.string())]
     )
     return pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.string()),
                       ("added", pa.string()), ("created", pa.string()), ("metadata", metadata)])
@@ -191,6 +192,7 @@ def row_of(rec: dict, text: str, added: str | None, duplicates: int, removed_cha
         reason=rec.get("reason"),
         duplicate_of=rec.get("duplicate_of"),
         similarity=rec.get("similarity"),
+        duplicate_rule=rec.get("rule") if rec.get("status") == DUPLICATE else None,
         superseded_by=rec.get("superseded_by"),
     )
     return {"id": rec["id"], "text": text, "source": rec.get("source"), "added": added,

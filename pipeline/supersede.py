@@ -125,4 +125,4 @@ class Supersede:
         self.newer[earlier["id"]] = doc.id
         if key := url_key(earlier.get("url")):
             self.at_url.pop(key, None)
-        return doc.evolve(status=KEPT, duplicate_of=None, similarity=None)
+        return doc.evolve(status=KEPT, duplicate_of=None, similarity=None, rule=None)

@@ -171,6 +171,8 @@ def test_all_records_are_the_manifest(two_runs, tmp_path):
     for row, rec in zip(rows, records):
         assert row["metadata"]["reason"] == rec.get("reason")
         assert row["metadata"]["duplicate_of"] == rec.get("duplicate_of")
+        if rec["status"] == "duplicate":
+            assert row["metadata"]["duplicate_rule"] == rec["rule"]
         assert (row["text"] != "") == (rec["status"] == "kept")
 
 

@@ -66,4 +66,4 @@ def test_toml_arrays_become_tuples(tmp_path):
 def test_effective_config_is_json():
     data = as_dict(load(overrides=["extract.timeout_seconds=2"]))
     assert json.loads(json.dumps(data))["extract"]["timeout_seconds"] == 2.0
-    assert set(data) == {"read", "extract", "strip", "normalize", "dedup", "run"}
+    assert set(data) == {"read", "extract", "strip", "normalize", "dedup", "run", "supersede"}

@@ -135,11 +135,13 @@ def run(
     on_document: Callable[[Document], None] | None = None,
     wait: float = 0.0,
     dry_run: bool = False,
+    workers: int = 1,
 ) -> RunReport:
     """Process the new and changed files of raw_dir into clean_dir.
 
     Either may be an object-store URL (``s3://bucket/raw``); the state
-    folder must then be a filesystem path (see ``storage``).
+    folder must then be a filesystem path (see ``storage``). ``workers``:
+    processes for the per-document stages (see ``pool``).
 
     Raises ``lock.Locked`` if another run holds the folders for longer than
     ``wait`` seconds. With ``dry_run``, only plans: nothing is written.
@@ -151,7 +153,7 @@ def run(
         return report
 
     def work(raw: Path, clean: Path, state: Path, report: RunReport) -> None:
-        _run_locked(raw, clean, state, config, report, on_document)
+        _run_locked(raw, clean, state, config, report, on_document, workers)
 
     return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
 
@@ -214,7 +216,7 @@ def clean_temp_folders(clean_dir, state_dir: Path) -> list[Path]:
 
 
 def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config: PipelineConfig,
-                report: RunReport, on_document: Callable[[Document], None] | None) -> None:
+                report: RunReport, on_document: Callable[[Document], None] | None, workers: int = 1) -> None:
     for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)  # left by a killed run; safe while we hold the lock
     ledger = Ledger(state_dir / LEDGER)
@@ -231,7 +233,7 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
     timings = Timings()
     # Building the chain opens the dedup index: settings that clash with it
     # fail here, before anything is written.
-    stream = process(_unrecorded(documents(), recorded, report), config, state_dir / INDEX, timings)
+    stream = process(_unrecorded(documents(), recorded, report), config, state_dir / INDEX, timings, workers)
     updates = Supersede(config.supersede, existing)  # off by default: passes documents through
     stream = updates(stream)
     records = []

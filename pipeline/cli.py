@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -33,6 +34,7 @@ from .jsonl import RecordError, read_documents, write_documents
 from .ledger import LedgerError
 from .lock import Locked, holder
 from .normalize import Normalize
+from .pool import available_cores
 from .report import load_reports, summary
 from .runner import mark_repeats
 from .sources import listed, read_input
@@ -262,11 +264,14 @@ def write(ctx: Context, clean_dir, input) -> None:
               help="After the run, add its documents to the shards in this folder (see `pipeline export`).")
 @click.option("--export-format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True,
               help="With --export: the shards' format.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Processes for extract, strip and normalize (default: the cores available; "
+                   "1: all in this process). Local engine only.")
 @engine_options
 @click.pass_obj
 def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: Path | None,
         overrides: tuple[str, ...], wait: float, dry_run: bool, export_dir: Path | None, export_format: str,
-        engine: str, address: str | None) -> None:
+        workers: int | None, engine: str, address: str | None) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
 
     Each may be a folder or an object-store URL (s3://bucket/raw, gs://...);
@@ -284,6 +289,10 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
     try:
         config = settings.load(config_file, overrides, base=ctx.config)
         run_engine = run_function(engine, address)
+        if engine == "local":
+            run_engine = partial(run_engine, workers=workers or available_cores())
+        elif workers is not None:
+            raise EngineRefused("--workers is for the local engine; Ray runs tasks on the cluster's CPUs")
         with _failures("run"):
             report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
     except (settings.ConfigError, EngineUnavailable, EngineRefused) as exc:

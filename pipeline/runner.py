@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -17,36 +18,51 @@ from .dedup import Dedup
 from .document import DUPLICATE, Document, content_id
 from .extract import Extract
 from .normalize import Normalize
+from .pool import run_chain
 from .stage import MapStage, PerDocument
 from .strip import Strip
 
-
-def document_stages(config: PipelineConfig) -> list[MapStage]:
-    """The per-document stages, in order; an engine may run these anywhere."""
-    return [Extract(config.extract), Strip(config.strip), Normalize(config.normalize)]
+DOCUMENT_STAGES = (Extract.name, Strip.name, Normalize.name)
 
 
-def per_document(config: PipelineConfig) -> PerDocument:
-    """The per-document stages as one step, under the per-document time bound."""
-    return PerDocument(document_stages(config), config.run.document_seconds)
+def document_stages(config: PipelineConfig, names: tuple[str, ...] | None = None) -> list[MapStage]:
+    """The per-document stages, in order (only those in ``names``, if given);
+    an engine may run these anywhere."""
+    makers = ((Extract.name, lambda: Extract(config.extract)), (Strip.name, lambda: Strip(config.strip)),
+              (Normalize.name, lambda: Normalize(config.normalize)))
+    return [make() for name, make in makers if names is None or name in names]
+
+
+def per_document(config: PipelineConfig, names: tuple[str, ...] | None = None) -> PerDocument:
+    """The per-document stages (those in ``names``, if given) as one step,
+    under the per-document time bound."""
+    return PerDocument(document_stages(config, names), config.run.document_seconds)
 
 
 def prepared(docs: Iterable[Document], config: PipelineConfig = PipelineConfig(),
-             timings: "Timings | None" = None) -> Iterator[Document]:
-    """Everything before dedup: exact repeats marked, then the per-document stages."""
+             timings: "Timings | None" = None, workers: int = 1) -> Iterator[Document]:
+    """Everything before dedup: exact repeats marked, then the per-document
+    stages, in ``workers`` processes (see ``pool``; same documents, same order)."""
     timings = timings or Timings()
     docs = timings.timed("read", mark_repeats(docs))
-    seconds = config.run.document_seconds
+    first = Counter()
+    timings.direct.append(first)
     if config.strip.template_batch > 0:
         # Strip learns templates from runs of documents, so it cannot be a
-        # step of the per-document chain: the bound applies on either side.
-        extract, strip, *rest = document_stages(config)
-        first, last = PerDocument([extract], seconds), PerDocument(rest, seconds)
-        timings.direct += [first.seconds_by_stage, last.seconds_by_stage]
-        return last(timings.timed(strip.name, strip(first(docs))))
-    chain = per_document(config)
-    timings.direct.append(chain.seconds_by_stage)
-    return chain(docs)
+        # step of the per-document chain: the bound applies on either side,
+        # and only extract goes to the workers.
+        extract, strip, *rest = DOCUMENT_STAGES
+        docs = timings.timed(POOLED, run_chain(docs, partial(per_document, config, (extract,)), workers, first))
+        last = per_document(config, tuple(rest))
+        timings.direct.append(last.seconds_by_stage)
+        stage = document_stages(config, (strip,))[0]
+        return last(timings.timed(strip, stage(docs)))
+    return timings.timed(POOLED, run_chain(docs, partial(per_document, config), workers, first))
+
+
+# The step that may run in worker processes, timed as a whole: with workers,
+# the stages' own seconds add up over processes, not along the chain.
+POOLED = "per-document stages"
 
 
 def mark_repeats(docs: Iterable[Document]) -> Iterator[Document]:
@@ -92,12 +108,15 @@ class Timings:
 
     def own(self, order: list[str]) -> dict[str, float]:
         direct: Counter = sum(self.direct, Counter())
-        out, below = {}, 0.0
+        out, below, after_pool = {}, 0.0, False
         for name in order:
             if name in direct:
                 out[name] = round(direct[name], 4)
                 below += direct[name]
+                after_pool = POOLED in self.seconds
                 continue
+            if after_pool:
+                below, after_pool = self.seconds[POOLED], False
             total = self.seconds[name]
             out[name] = round(max(total - below, 0.0), 4)
             below = total
@@ -109,10 +128,12 @@ def process(
     config: PipelineConfig = PipelineConfig(),
     index_path: Path | None = None,
     timings: Timings | None = None,
+    workers: int = 1,
 ) -> Iterator[Document]:
-    """extract -> strip -> normalize -> dedup, over any iterable of documents."""
+    """extract -> strip -> normalize -> dedup, over any iterable of documents;
+    ``workers`` processes for the per-document stages."""
     timings = timings or Timings()
-    docs = prepared(docs, config, timings)
+    docs = prepared(docs, config, timings, workers)
     return timings.timed("dedup", Dedup(config.dedup, index_path=index_path)(docs))
 
 

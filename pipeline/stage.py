@@ -24,6 +24,17 @@ class StageFailure(RuntimeError):
         super().__init__(f"{stage} stage failed on {where}: {type(cause).__name__}: {cause}")
         self.stage, self.source, self.offset = stage, doc.source, doc.offset
 
+    def __reduce__(self):
+        # Raised in a worker process, it crosses to the run's process pickled.
+        return _stage_failure, (str(self), self.stage, self.source, self.offset)
+
+
+def _stage_failure(message: str, stage: str, source: str, offset: int | None) -> StageFailure:
+    exc = StageFailure.__new__(StageFailure)
+    RuntimeError.__init__(exc, message)
+    exc.stage, exc.source, exc.offset = stage, source, offset
+    return exc
+
 
 class Stage(Protocol):
     name: str

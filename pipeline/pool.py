@@ -1,0 +1,165 @@
+"""The per-document stages in worker processes, results in input order.
+
+Extract, strip and normalize look at one document at a time, so a run can
+hand documents to a pool of processes and take them back in the order it
+sent them: the output is the same, byte for byte, as in one process. The
+process that reads the inputs also deduplicates and writes, while the
+workers clean.
+
+Workers are forked from a small server process started fresh (the
+"forkserver" start method), not from the run itself: they never inherit the
+run's open files, its locks among them, nor threads a library started.
+
+A document's own fault stays what the stage makes of it (a rejection with a
+reason). Anything else a worker raises, and a worker that dies, fail the
+run like any program fault in one process.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import chain, islice
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .document import HTML, Document
+from .stage import PerDocument
+
+log = logging.getLogger(__name__)
+
+# Below this many documents a pool costs more than it saves (starting one
+# takes a few hundred milliseconds of CPU).
+START_AT = 64
+# A task is a chunk of documents: up to this many, or this much content.
+CHUNK_DOCS = 64
+CHUNK_CHARS = 256_000
+# Chunks in flight per worker: enough to keep workers busy while the reader
+# waits for the oldest, few enough to bound memory.
+IN_FLIGHT_PER_WORKER = 3
+
+class WorkerFailed(RuntimeError):
+    """A worker process died (killed, out of memory, crashed): a program or
+    environment fault, never a property of the documents it held."""
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def run_chain(docs: Iterable[Document], make_chain: Callable[[], PerDocument], workers: int,
+              seconds: Counter | None = None, start_at: int | None = None) -> Iterator[Document]:
+    """``docs`` through the chain of stages ``make_chain()`` builds, in
+    ``workers`` processes (1: in this one), in input order.
+
+    ``make_chain`` is pickled to the workers, so it must be a module-level
+    function or a ``functools.partial`` of one. ``seconds`` adds up each
+    stage's own seconds, over all workers. The pool starts only once
+    ``start_at`` documents (default ``START_AT``) are there to share.
+    """
+    seconds = Counter() if seconds is None else seconds
+    start_at = START_AT if start_at is None else start_at
+    it = iter(docs)
+    head = list(islice(it, start_at)) if workers > 1 else []
+    if workers <= 1 or len(head) < start_at:
+        chain_here = make_chain()
+        chain_here.seconds_by_stage = seconds
+        yield from chain_here(chain(head, it))
+        return
+    html = any(doc.kind == HTML for doc in head)
+    yield from _pooled(chain(head, it), make_chain, workers, seconds, html)
+
+
+def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter,
+            html: bool) -> Iterator[Document]:
+    pool = ProcessPoolExecutor(workers, mp_context=_context(html), initializer=_start_worker,
+                               initargs=(make_chain, os.getpid()))
+    in_flight: deque = deque()
+    finished = False
+    try:
+        for chunk in _chunks(docs):
+            in_flight.append(pool.submit(_work, chunk))
+            # Hand on whatever is done, oldest first, without waiting...
+            while in_flight and in_flight[0].done():
+                yield from _results(in_flight.popleft(), seconds)
+            # ... and wait for the oldest once enough are queued.
+            while len(in_flight) >= workers * IN_FLIGHT_PER_WORKER:
+                yield from _results(in_flight.popleft(), seconds)
+        while in_flight:
+            yield from _results(in_flight.popleft(), seconds)
+        finished = True
+    finally:
+        # On a failure, do not wait for chunks nobody will read.
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _results(future, seconds: Counter) -> list[Document]:
+    try:
+        docs, spent = future.result()
+    except BrokenProcessPool as exc:
+        raise WorkerFailed(f"a worker process died while cleaning documents ({exc})") from None
+    seconds.update(spent)
+    return docs
+
+
+def _chunks(docs: Iterator[Document]) -> Iterator[list[Document]]:
+    chunk, chars = [], 0
+    for doc in docs:
+        chunk.append(doc)
+        chars += len(doc.content)
+        if len(chunk) >= CHUNK_DOCS or chars >= CHUNK_CHARS:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def _context(html: bool):
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # Imported once in the server, shared by every worker forked from it;
+    # trafilatura only when the run has pages to extract. (Effective for the
+    # first pool of this process: the server then keeps running.)
+    ctx.set_forkserver_preload(["pipeline.runner"] + (["trafilatura"] if html else []))
+    return ctx
+
+
+# -- in the worker -----------------------------------------------------------
+
+_chain: list[PerDocument] = []  # this worker's chain of stages, built once
+
+
+def _start_worker(make_chain, run_pid: int) -> None:
+    # Ctrl-C reaches the whole process group: the run decides what happens.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(run_pid,), daemon=True).start()
+    _chain[:] = [make_chain()]
+
+
+def _exit_with(run_pid: int, every: float = 0.5) -> None:
+    """End this worker once the run's process is gone (killed with -9, its
+    pool never shut down): the queue it reads from would never close."""
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(run_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid went to another user's process
+            os._exit(1)
+
+
+def _work(chunk: list[Document]) -> tuple[list[Document], dict[str, float]]:
+    steps = _chain[0]
+    steps.seconds_by_stage = Counter()
+    return [steps.finish(doc) for doc in chunk], dict(steps.seconds_by_stage)

@@ -1,0 +1,156 @@
+"""Worker processes for the per-document stages: same output as one process.
+
+The pool normally starts only for runs of many documents; these tests lower
+that bound (and the chunk size) so that small inputs go through workers,
+several chunks each, and compare every output file with a one-process run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from functools import partial
+from pathlib import Path
+
+import pytest
+from test_batch_hostile import hostile_raw
+
+from pipeline import pool
+from pipeline.batch import run
+from pipeline.config import PipelineConfig
+from pipeline.document import Document
+from pipeline.extract import ExtractConfig
+from pipeline.stage import MapStage, PerDocument, StageFailure
+from pipeline.strip import StripConfig
+
+
+@pytest.fixture
+def small_pool(monkeypatch):
+    """Pools for a handful of documents; yields the number of pools started."""
+    monkeypatch.setattr(pool, "START_AT", 1)
+    monkeypatch.setattr(pool, "CHUNK_DOCS", 3)
+    started = []
+    real = pool._pooled
+
+    def counted(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pool, "_pooled", counted)
+    yield started
+
+
+def outputs(clean: Path) -> dict[str, bytes]:
+    """Every file a run left in the clean folder, but its run reports and
+    input ledger (which holds file times)."""
+    return {str(p.relative_to(clean)): p.read_bytes() for p in sorted(clean.rglob("*"))
+            if p.is_file() and "runs" not in p.relative_to(clean).parts
+            and p.name not in ("lock", ".lock", "inputs.json")}
+
+
+def test_two_workers_write_the_same_bytes_as_one(raw_copy, tmp_path, small_pool):
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = run(raw_copy, one, workers=1)
+    second = run(raw_copy, two, workers=2)
+    assert first.documents == second.documents
+    files = outputs(one)
+    assert len([name for name in files if name.endswith(".txt")]) > 5
+    assert outputs(two) == files
+    assert len(small_pool) == 1
+
+
+def test_two_workers_on_hostile_inputs(tmp_path, small_pool):
+    raw = tmp_path / "raw"
+    hostile_raw(raw, tmp_path / "outside")
+    # Whether a page hits a time limit depends on the machine's load: the
+    # slow page is checked on its own below, the rest with time to spare.
+    slow = (raw / "slow.html").read_bytes()
+    (raw / "slow.html").unlink()
+    config = dataclasses.replace(PipelineConfig(), extract=ExtractConfig(timeout_seconds=60.0))
+    one = run(raw, tmp_path / "one", config, workers=1)
+    two = run(raw, tmp_path / "two", config, workers=2)
+    assert one.rejected_by_reason == two.rejected_by_reason
+    assert outputs(tmp_path / "two") == outputs(tmp_path / "one")
+
+    slow_raw = tmp_path / "slow"
+    slow_raw.mkdir()
+    (slow_raw / "a.html").write_bytes(slow)
+    (slow_raw / "b.html").write_bytes(slow + b" ")
+    config = dataclasses.replace(PipelineConfig(), extract=ExtractConfig(timeout_seconds=0.5))
+    report = run(slow_raw, tmp_path / "three", config, workers=2)
+    assert report.rejected_by_reason == {"extraction took longer than N s": 2}
+    assert len(small_pool) == 2
+
+
+def test_template_learning_keeps_strip_in_the_reading_process(raw_copy, tmp_path, small_pool):
+    config = dataclasses.replace(PipelineConfig(), strip=StripConfig(template_batch=8, template_min_docs=2))
+    run(raw_copy, tmp_path / "one", config, workers=1)
+    run(raw_copy, tmp_path / "two", config, workers=2)
+    assert outputs(tmp_path / "two") == outputs(tmp_path / "one")
+
+
+def test_stage_seconds_are_reported_with_workers(raw_copy, tmp_path, small_pool):
+    report = run(raw_copy, tmp_path / "clean", workers=2)
+    seconds = report.stage_seconds
+    assert seconds["extract"] > 0 and seconds["strip"] > 0 and seconds["dedup"] > 0
+
+
+# -- faults ------------------------------------------------------------------
+
+class Upper(MapStage):
+    name = "upper"
+
+    def process(self, doc: Document) -> Document:
+        return doc.evolve(content=doc.content.upper())
+
+
+class Dies(MapStage):
+    """Ends its process on one document, as the kernel's OOM killer would."""
+    name = "dies"
+
+    def process(self, doc: Document) -> Document:
+        if doc.id == "d7":
+            os._exit(9)
+        return doc
+
+
+class Fails(MapStage):
+    """A program fault: the run fails, naming the stage and the input."""
+    name = "fails"
+
+    def process(self, doc: Document) -> Document:
+        if doc.id == "d7":
+            raise KeyError("bug in the stage")
+        return doc
+
+
+def stages_of(*classes) -> PerDocument:
+    return PerDocument([cls() for cls in classes])
+
+
+def docs(n: int) -> list[Document]:
+    return [Document(id=f"d{i}", source=f"{i}.txt", content=f"text {i} " * (i % 5 + 1)) for i in range(n)]
+
+
+def test_results_come_back_in_input_order(small_pool):
+    got = list(pool.run_chain(docs(40), partial(stages_of, Upper), workers=2, start_at=1))
+    assert [d.content for d in got] == [d.content.upper() for d in docs(40)]
+
+
+def test_a_worker_that_dies_fails_the_run(small_pool):
+    with pytest.raises(pool.WorkerFailed, match="worker process died"):
+        list(pool.run_chain(docs(20), partial(stages_of, Dies), workers=2, start_at=1))
+
+
+def test_a_program_fault_in_a_worker_reaches_the_run(small_pool):
+    with pytest.raises(StageFailure, match="fails stage failed on 7.txt: KeyError") as caught:
+        list(pool.run_chain(docs(20), partial(stages_of, Fails), workers=2, start_at=1))
+    assert (caught.value.stage, caught.value.source) == ("fails", "7.txt")
+
+
+def test_few_documents_stay_in_this_process(monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(pool, "_pooled", no_pool)
+    got = list(pool.run_chain(docs(5), partial(stages_of, Upper), workers=2, start_at=10))
+    assert [d.content for d in got] == [d.content.upper() for d in docs(5)]

@@ -154,3 +154,18 @@ def test_few_documents_stay_in_this_process(monkeypatch):
     monkeypatch.setattr(pool, "_pooled", no_pool)
     got = list(pool.run_chain(docs(5), partial(stages_of, Upper), workers=2, start_at=10))
     assert [d.content for d in got] == [d.content.upper() for d in docs(5)]
+
+
+def test_workers_on_the_command_line(raw_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, ["-q", "run", "--workers", "2", str(raw_copy), str(tmp_path / "clean")])
+    assert result.exit_code in (0, 3), result.output
+    assert (tmp_path / "clean" / "manifest.jsonl").exists()
+    result = CliRunner().invoke(cli, ["-q", "run", "--workers", "0", str(raw_copy), str(tmp_path / "other")])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["-q", "run", "--engine", "ray", "--workers", "2", str(raw_copy),
+                                      str(tmp_path / "other")])
+    assert result.exit_code == 2 and not (tmp_path / "other").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.document import EMPTY, HTML, PENDING, REJECTED, TEXT, Document
 from pipeline.extract import Extract, ExtractConfig
@@ -236,3 +238,13 @@ def test_chunked_article_keeps_every_chunk():
     assert sibling_chunks(plain, first) == first
     text = extract(html_doc(html)).text
     assert "Paragraph 11 " in text and "About us" not in text
+
+
+@given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "<br>", "<span/>", "a < b", "text", "</ div>",
+                                  "<A HREF='x'>", "</a>", "<!-- c -->", "<section class=x>"]), max_size=80),
+       st.integers(min_value=1, max_value=60))
+def test_the_quick_nesting_bound_agrees_with_the_scan(parts, limit):
+    from pipeline.extract import _nesting_depth, _too_deep
+
+    html = "".join(parts)
+    assert _too_deep(html, limit) == (_nesting_depth(html, limit) >= limit)

@@ -70,20 +70,17 @@ def sibling_chunks(tree, paragraphs: list[str], min_words: int = 8) -> list[str]
     levels up), in page order. Unchanged when there are none."""
     if tree is None or not paragraphs:
         return paragraphs
-    order = {el: i for i, el in enumerate(tree.iter())}
     by_key = {}
     for p in tree.iter("p"):
         by_key.setdefault(_key(p.text_content()), p)
-    pos: list[int | None] = []
-    containers = set()
-    for text in paragraphs:
-        p = by_key.get(_key(text))
-        pos.append(order[p] if p is not None else None)
-        if p is not None and p.getparent() is not None:
-            containers.add(p.getparent())
+    found = [by_key.get(_key(text)) for text in paragraphs]
+    containers = {p.getparent() for p in found if p is not None and p.getparent() is not None}
     sigs = {_signature(c) for c in containers if c.get("class")}
     if not sigs:
         return paragraphs
+    # Page order of every element: only now, as most pages stop above.
+    order = {el: i for i, el in enumerate(tree.iter())}
+    pos = [order[p] if p is not None else None for p in found]
     have = {_key(t) for t in paragraphs}
     extra = []
     for p in tree.iter("p"):

@@ -14,7 +14,7 @@ WORK   := $(CLEAN)/.work
 help:
 	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
 	@echo "make test    - run the test suite"
-	@echo "make bench   - extraction, dedup and engine benchmarks (needs $(SHARED)/data)"
+	@echo "make bench   - extraction, dedup, engine and speed benchmarks (needs $(SHARED)/data; BENCH_FULL=1 for the large sizes)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
 	@echo "make export  - kept documents of $(CLEAN)/ as $(FORMAT) shards in $(EXPORT)/"
 	@echo "make report  - report.html: what the pipeline did to $(CLEAN)/, for a browser"
@@ -50,11 +50,15 @@ report: $(STAMP)
 	$(BIN)/pipeline report $(CLEAN) -o report.html
 
 # Each benchmark reads $(SHARED)/data and says so and exits 0 when it is absent.
-ENGINE_DOCS ?= 100000
+# BENCH_FULL=1: the large sizes (1M dedup, 100k engines, all Reuters, 10k pages on Ray).
+BENCH_FULL ?= 0
+export BENCH_FULL
+ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,20000)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extraction.py
-	$(BIN)/python bench/bench_dedup.py
+	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--scale 1000000)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
+	$(BIN)/python bench/bench_speed.py
 
 # Stage by stage, each reading the previous stage's records.
 extract: $(STAMP) samples

@@ -234,3 +234,20 @@ def test_html_that_skipped_extraction_is_rejected_not_empty():
     doc = Document(id="a", source="a.html", kind="html", content="<p>Plenty of text here.</p>")
     (out,) = Normalize()([doc])
     assert out.status == REJECTED and "extract" in out.reason
+
+
+_ASCII_PIECES = st.sampled_from(["word", "Word", "a-", "end.", "of", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r",
+                                 "\x0b", "\x0c", "\x00", "\x1c", "\x7f", "* ", "- ", "2. ", "x" * 45, ":", ";",
+                                 "(", ")", "\"", "'", "\n \n"])
+
+
+@given(st.lists(_ASCII_PIECES, max_size=60).map("".join), st.booleans())
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_one_pass_is_a_fixed_point_for_ascii_text(text, rejoin):
+    # normalize_text stops after one pass on ASCII text; a second would change nothing.
+    from pipeline.normalize import _normalize_once
+
+    config = NormalizeConfig(rejoin_wrapped=rejoin)
+    once = _normalize_once(text, config)
+    assert _normalize_once(once, config) == once
+    assert normalize_text(text, config) == once

@@ -3,18 +3,29 @@
 Write to a temporary file in the same folder, fsync it, rename it over the
 target (atomic on POSIX), then fsync the folder so the rename itself survives
 a power cut.
+
+Many small files are cheaper made durable together: written with
+``sync=False`` they are renamed into place at once (a killed process leaves
+each whole or absent; only a power cut can lose them), and ``sync_written``
+then flushes the whole batch with one sync of its filesystem and one fsync
+per folder. Whatever refers to them (the manifest) is written after that.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator, Sequence
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", sync: bool = True) -> Iterator[IO]:
+    """Write ``path`` whole or not at all; with ``sync=False``, leave making
+    it durable to ``sync_written``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -22,14 +33,69 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> 
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else encoding) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if sync:
+        fsync_dir(path.parent)
+
+
+def sync_written(folders: Iterable[Path], files: Sequence[Path]) -> None:
+    """Make files written with ``sync=False`` durable, with the renames that put
+    them in ``folders``: one ``syncfs`` per filesystem where the system has it
+    (an fsync of each file where not), then one fsync per folder."""
+    if not files:
+        return
+    folders = [Path(f) for f in folders]
+    synced = set()
+    for folder in folders:
+        device = os.stat(folder).st_dev
+        if device not in synced and _syncfs(folder):
+            synced.add(device)
+    for path in files:
+        if os.stat(Path(path).parent).st_dev not in synced:
+            fsync_file(path)
+    for folder in folders:
+        fsync_dir(folder)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@lru_cache(maxsize=1)
+def _libc_syncfs():
+    name = ctypes.util.find_library("c")
+    try:
+        fn = getattr(ctypes.CDLL(name, use_errno=True), "syncfs")
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int]
+    return fn
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush every written file of ``folder``'s filesystem; False where the system cannot."""
+    fn = _libc_syncfs()
+    if fn is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if fn(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"cannot flush the files written to {folder}: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+    return True
 
 
 def atomic_write_text(path: Path, text: str) -> None:

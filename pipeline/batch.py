@@ -1,43 +1,45 @@
 """One batch run: new raw files in, clean documents and manifest out.
 
 A run holds the lock on its clean and state folders, skips raw files whose
-bytes it has processed before, and commits its work in this order:
-
-1. each document's files (``clean/<id>.txt``, its audit), one atomic write each;
-2. the dedup index (inside the dedup stage, when its input is exhausted);
-3. the manifest, rewritten atomically with this run's records added;
-4. the input ledger, so these raw files count as processed;
-5. the run report.
+bytes it has processed before, checks its state against the manifest, and
+commits its work in checkpoints, each one the same step (``commit``):
+documents' files, dedup index, manifest, input ledger. The run report is
+saved at its start and its end.
 
 A run killed anywhere simply leaves work for the next run, which redoes it
 and gets the same result: document files are rewritten with the same bytes,
-documents the manifest already has are not recorded again, and documents
-the index already has count as kept, not as duplicates of themselves.
+documents the manifest already has are not recorded again, and index
+entries without their manifest records are removed before anything else.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import time
+from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import exitcodes, manifest
+from . import exitcodes
 from .atomic import remove_stale_temps
+from .commit import Commits, DeferredIndex, StateMismatch, batches, start
 from .config import PipelineConfig
+from .dedup import Dedup
 from .dedup.config import SettingsMismatch
-from .copies import copy_records
+from .dedup.index import DedupIndex
 from .document import DUPLICATE, REJECTED, Document, content_id
 from .ledger import KNOWN, Input, Ledger, content_hash, file_stat, object_stat
 from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
-from .runner import STAGE_ORDER, Timings, process
+from .runner import STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
-from .sources import (UNREADABLE_REASON, ReadConfig, discover, path_problem, path_problem_of_object, read_input,
-                      relative_source)
+from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
 from .supersede import Supersede
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
-from .write import temp_folders, write_document
+from .write import temp_folders
 
 STATE_DIR = ".state"
 LEDGER = "inputs.json"
@@ -45,7 +47,8 @@ INDEX = "index.sqlite"
 STATE_LOCK = LOCK_NAME
 CLEAN_LOCK = ".lock"
 # Test hook: kill the run with SIGKILL at a named step ("document:3",
-# "manifest", "ledger", "report"), to prove a killed run loses nothing.
+# "index", "manifest", "ledger", "report"; "manifest:2" at the second
+# commit), to prove a killed run loses nothing.
 KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
 _UNREADABLE = "unreadable:"
 
@@ -65,6 +68,7 @@ def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=
     by one; an engine may spread it), which gives a hash or None (unreadable)
     each.
     """
+    ledger.listing()
     listed = list(_listing(raw_dir, config))
     unknown = [(source, path, stat[0][0]) for source, path, problem, stat in listed
                if not problem and stat and ledger.cached(source, *stat) is None]
@@ -221,60 +225,67 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         remove_stale_temps(folder)  # left by a killed run; safe while we hold the lock
     ledger = Ledger(state_dir / LEDGER)
     inputs = plan(raw_dir, ledger, config.read)
-    _count_inputs(report, inputs)
-    existing = manifest.read_manifest(clean_dir)
-    recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
+    # Opening the index checks its settings: a clash fails here, before anything is written.
+    with open_index(state_dir / INDEX, config) as index:
+        existing, rebuild = start(clean_dir, ledger, index, inputs, report, describe(raw_dir))
+        if rebuild:
+            inputs = plan(raw_dir, ledger, config.read)
+        _count_inputs(report, inputs)
+        recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
 
-    def documents() -> Iterator[Document]:
-        for item in inputs:
-            if item.state != KNOWN:
-                yield from read_input(raw_dir, item.path, config.read)
+        def documents() -> Iterator[Document]:
+            for item in inputs:
+                if item.state != KNOWN:
+                    yield from read_input(raw_dir, item.path, config.read)
 
-    timings = Timings()
-    # Building the chain opens the dedup index: settings that clash with it
-    # fail here, before anything is written.
-    stream = process(_unrecorded(documents(), recorded, report), config, state_dir / INDEX, timings, workers)
-    updates = Supersede(config.supersede, existing)  # off by default: passes documents through
-    stream = updates(stream)
-    records = []
-    for number, doc in enumerate(stream, start=1):
-        records.append(write_document(clean_dir, doc))
-        report.count(doc)
-        if on_document:
-            on_document(doc)
-        _kill_point(f"document:{number}")
-    report.stage_seconds = timings.own(STAGE_ORDER)
-    commit(clean_dir, ledger, inputs, existing, records + updates.records, report)
+        timings = Timings()
+        deferred = DeferredIndex(index)
+        dedup = Dedup(config.dedup, index=deferred)
+        commits = Commits(clean_dir, ledger, inputs, existing, report, _kill_point,
+                          partial(document_ids, raw_dir, config=config))
+        stream = prepared(_unrecorded(documents(), recorded, report, commits.again), config, timings, workers)
+        updates = Supersede(config.supersede, existing)  # off by default: passes documents through
+        number, dedup_seconds = 0, Counter()
+        timings.direct.append(dedup_seconds)
+        # The last batch is committed with the records of copied inputs, in
+        # one sorted append, as a run of one batch would.
+        for batch, last in batches(stream, config.run):
+            started = time.perf_counter()
+            decided = list(updates(dedup.decide(batch)))
+            dedup_seconds["dedup"] += time.perf_counter() - started
+            commits.add_records(updates.records)  # earlier documents' "superseded" records
+            updates.records = []
+            for doc in decided:
+                commits.write(doc)
+                report.count(doc)
+                if on_document:
+                    on_document(doc)
+                number += 1
+                _kill_point(f"document:{number}")
+            commits.commit(batch[-1].source, deferred.commit, final=last)
+        if not commits.count:  # nothing to process: the copies alone
+            commits.commit(index_commit=deferred.commit, final=True)
+        report.commits = commits.count
+        report.stage_seconds = timings.own(STAGE_ORDER)
 
 
-def commit(clean_dir: Location, ledger: Ledger, inputs: list[Input], existing: list[dict],
-           records: list[dict], report: RunReport) -> None:
-    """Steps 3 and 4, once every document's files are written and the index committed.
+def document_ids(raw_dir, item: Input, config: PipelineConfig) -> list[tuple[str, int | None]]:
+    """``(id, offset)`` of each document of an input: read, not processed."""
+    return [(doc.id, doc.offset) for doc in read_input(raw_dir, item.path, config.read)]
 
-    Shared by every engine, so that all of them commit in the same order.
-    Records of copied inputs (see ``copy_records``) are added and counted here.
-    """
-    _kill_point("manifest")
-    known = {rec["id"] for rec in existing}
-    copies = [rec for rec in copy_records(inputs, ledger, existing, records) if rec["id"] not in known]
-    for rec in copies:
-        report.count_record(rec)
-    records = records + copies
-    # Sorted, so the manifest does not depend on the order work finished in.
-    records.sort(key=_record_order)
-    added = manifest.extend_manifest(clean_dir, existing, records)
-    report.manifest_records = len(existing) + added  # which records this run added (export)
-    _kill_point("ledger")
-    # A file that could not be read, when planned or later (a disk or a
-    # store failing under the run), is recorded as rejected but not as
-    # processed: the next run tries it again.
-    failed = {rec["source"] for rec in records if rec.get("reason", "").startswith(UNREADABLE_REASON)}
-    failed_keys = {item.key for item in inputs if item.source in failed}
-    for item in inputs:
-        if not item.key.startswith(_UNREADABLE) and item.key not in failed_keys:
-            ledger.add(item.key, item.source)
-    ledger.forget_stats_except({item.source for item in inputs})
-    ledger.save()
+
+@contextlib.contextmanager
+def open_index(path: Path, config: PipelineConfig) -> Iterator[DedupIndex]:
+    """The run's dedup index; one that is not an index stops the run with one line."""
+    try:
+        index = DedupIndex(path, config.dedup)
+    except sqlite3.DatabaseError as exc:
+        raise StateMismatch(f"the dedup index {path} cannot be read ({exc}): restore it from a backup, "
+                            "or move the clean folder and its state folder away to start again") from None
+    try:
+        yield index
+    finally:
+        index.close()
 
 
 def _count_inputs(report: RunReport, inputs: list[Input]) -> None:
@@ -287,11 +298,13 @@ def _count_inputs(report: RunReport, inputs: list[Input]) -> None:
             report.input_bytes += item.size
 
 
-def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport) -> Iterator[Document]:
+def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport,
+                again: dict | None = None) -> Iterator[Document]:
     """Drop documents the manifest already has; give repeated ids ids of their own.
 
     A document read again from the same place (a killed run's work, or the
-    unchanged part of a changed file) was decided before and is left alone.
+    unchanged part of a changed file) was decided before and is left alone;
+    ``again`` (source -> ids) collects them, as records of this run's inputs.
     The same bytes from another place become an exact duplicate with an id
     of its own, so the manifest never holds two records under one id.
     """
@@ -305,10 +318,14 @@ def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport) -> 
             continue
         if first == here:
             report.already_recorded += 1
+            if again is not None:
+                again.setdefault(doc.source, []).append(doc.id)
             continue
         unique = content_id(f"{doc.id}:{doc.source}:{doc.offset}".encode())
         if unique in where:
             report.already_recorded += 1
+            if again is not None:
+                again.setdefault(doc.source, []).append(unique)
             continue
         where[unique] = here
         if doc.pending:
@@ -316,11 +333,6 @@ def _unrecorded(docs: Iterable[Document], recorded: dict, report: RunReport) -> 
                              reason=f"identical to input {first[0]}", content="")
         else:
             yield doc.evolve(id=unique)
-
-
-def _record_order(rec: dict) -> tuple:
-    offset = rec.get("offset")
-    return (rec["source"], -1 if offset is None else offset, rec["id"])
 
 
 def _kill_point(name: str) -> None:

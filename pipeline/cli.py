@@ -24,6 +24,7 @@ import click
 from . import exitcodes, settings
 from .batch import STATE_LOCK, default_state_dir
 from .batch import run as run_batch
+from .commit import StateMismatch
 from .config import PipelineConfig
 from .dedup import Dedup
 from .dedup.config import SettingsMismatch
@@ -33,6 +34,7 @@ from .extract import Extract
 from .jsonl import RecordError, read_documents, write_documents
 from .ledger import LedgerError
 from .lock import Locked, holder
+from .manifest import ManifestError
 from .normalize import Normalize
 from .pool import available_cores
 from .report import load_reports, summary
@@ -101,6 +103,8 @@ class PipelineGroup(click.Group):
         except (SettingsMismatch, StorageError) as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         except RecordError as exc:
+            raise UserError(str(exc), exitcodes.FAILED) from exc
+        except (StateMismatch, ManifestError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
         except StageFailure as exc:
             # Not the input's fault: nothing is recorded for it, and the

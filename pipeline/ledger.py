@@ -12,8 +12,13 @@ keeps its hash. A stat taken less than a few seconds before the ledger was
 saved is not trusted (the file may still have been changing within the
 clock's resolution), so such a file is read again.
 
-It is saved atomically after the run's outputs and manifest, so a killed run
-simply redoes its inputs next time.
+It is saved atomically at each commit of a run, after the outputs and the
+manifest, so a killed run simply redoes its uncommitted inputs next time.
+It also remembers how many records (and bytes) the manifest had at that
+commit: a manifest found shorter was deleted or cut short.
+
+Stats are trusted by the time they were taken (the run's planning), not by
+when the ledger was saved: a run may save it many times.
 """
 from __future__ import annotations
 
@@ -84,7 +89,9 @@ class Ledger:
         self.hashes: dict[str, str] = {}  # content hash -> source it was first seen as
         self.paths: dict[str, str] = {}  # source -> last content hash seen there
         self.stats: dict[str, list] = {}  # source -> [size, mtime_ns, ctime_ns, inode, hash]
-        self.saved_at = 0.0
+        self.saved_at = 0.0  # when the stats were taken
+        self.manifest: dict | None = None  # {"records": n, "bytes": n or None} at the last commit
+        self.listed_at: float | None = None  # when this run took its stats
         if self.path.exists():
             self._load()
 
@@ -99,6 +106,7 @@ class Ledger:
             self.paths = dict(data.get("paths", {}))
             self.stats = dict(data.get("stats", {}))
             self.saved_at = float(data.get("saved_at", 0.0))
+            self.manifest = data.get("manifest") if isinstance(data.get("manifest"), dict) else None
         elif isinstance(data, dict):  # first format: a flat hash -> source map
             self.hashes = {k: str(v) for k, v in data.items()}
             self.paths = {v: k for k, v in self.hashes.items()}
@@ -111,8 +119,17 @@ class Ledger:
         settled = changed_ns < (self.saved_at - RACY_SECONDS) * 1e9
         return cached[4] if cached and cached[:4] == stat and settled else None
 
+    def listing(self) -> None:
+        """Stats are about to be taken: they are as fresh as this moment."""
+        self.listed_at = time.time()
+
     def remember(self, source: str, stat: list, digest: str) -> None:
         self.stats[source] = list(stat) + [digest]
+
+    def forget_processed(self) -> None:
+        """Forget which inputs were processed (the stat cache stays): every
+        input is then processed again, to rebuild lost manifest records."""
+        self.hashes, self.paths = {}, {}
 
     def forget_stats_except(self, sources: set[str]) -> None:
         """Drop cached stats of files that are gone (hashes and paths stay)."""
@@ -131,7 +148,9 @@ class Ledger:
         self.paths[source] = digest
 
     def save(self) -> None:
-        self.saved_at = time.time()
+        self.saved_at = self.listed_at if self.listed_at is not None else time.time()
         data = {"format": FORMAT, "saved_at": self.saved_at, "hashes": self.hashes, "paths": self.paths,
                 "stats": self.stats}
+        if self.manifest is not None:
+            data["manifest"] = self.manifest
         atomic_write_text(self.path, json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n")

@@ -53,6 +53,8 @@ class RunReport:
     seconds: float = 0.0
     config: dict = field(default_factory=dict)
     exit_code: int | None = None
+    commits: int = 0  # checkpoints committed
+    repairs: list = field(default_factory=list)  # run state made to match the manifest at the start
     path: Path | None = None  # where save() wrote it
 
     def count(self, doc: Document) -> None:
@@ -100,6 +102,8 @@ class RunReport:
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "removed_lines_by_rule": dict(sorted(self.removed_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
             "manifest_records": self.manifest_records,
+            "commits": self.commits,
+            "repairs": self.repairs,
             "stage_seconds": self.stage_seconds,
             "seconds": round(self.seconds, 3),
             "documents_per_second": round(total / rate, 1) if rate else None,

@@ -190,15 +190,19 @@ Location = Path | ObjectFolder  # what ``location`` returns
 
 # -- the same operations on either kind of location ------------------------------
 
-def open_write(where, name: str, binary: bool = False) -> contextlib.AbstractContextManager[IO]:
-    """An atomic write of ``name`` below ``where`` (text, or bytes with ``binary``)."""
+def open_write(where, name: str, binary: bool = False, sync: bool = True) -> contextlib.AbstractContextManager[IO]:
+    """An atomic write of ``name`` below ``where`` (text, or bytes with ``binary``).
+
+    ``sync=False``: on disk, not yet made durable (see ``atomic.sync_written``);
+    an object is durable once uploaded.
+    """
     if isinstance(where, ObjectFolder):
         return where.open_write(name, binary=binary)
-    return atomic_open(Path(where) / name, "wb" if binary else "w")
+    return atomic_open(Path(where) / name, "wb" if binary else "w", sync=sync)
 
 
-def write_text(where, name: str, text: str) -> None:
-    with open_write(where, name) as fh:
+def write_text(where, name: str, text: str, sync: bool = True) -> None:
+    with open_write(where, name, sync=sync) as fh:
         fh.write(text)
 
 

@@ -2,9 +2,10 @@
 
 Each kept document becomes ``clean/<id>.txt``; each document that lost lines
 to the strip stage gets ``clean/audit/<id>.jsonl`` listing them with the
-rule that removed them; the manifest is rewritten atomically last, so a run
-killed midway leaves the previous manifest intact and a re-run rewrites the
-same files with the same bytes.
+rule that removed them. ``write_all`` (the write command) then rewrites
+the manifest atomically with the new records; a run commits through
+``commit`` instead. Either way a run killed midway leaves the manifest as
+it was, and a re-run writes the same files with the same bytes.
 """
 from __future__ import annotations
 
@@ -20,17 +21,26 @@ from .document import KEPT, Document
 AUDIT_DIR = "audit"
 
 
-def write_document(clean_dir, doc: Document) -> dict:
+def write_document(clean_dir, doc: Document, written: list | None = None) -> dict:
     """Write one finished document's files; return its manifest record.
 
-    ``clean_dir`` is a folder path or a ``storage.ObjectFolder``.
+    ``clean_dir`` is a folder path or a ``storage.ObjectFolder``. Each file
+    is made durable as it is written, unless ``written`` is given: the paths
+    of files on disk are then added to it, for ``atomic.sync_written`` to
+    make durable with the rest of a batch.
     """
+    sync = written is None or isinstance(clean_dir, storage.ObjectFolder)
+    names = []
     if doc.status == KEPT:
-        storage.write_text(clean_dir, manifest.clean_path(doc.id), doc.text + "\n")
+        names.append(manifest.clean_path(doc.id))
+        storage.write_text(clean_dir, names[-1], doc.text + "\n", sync=sync)
     if doc.removed:
-        with storage.open_write(clean_dir, f"{AUDIT_DIR}/{doc.id}.jsonl") as fh:
+        names.append(f"{AUDIT_DIR}/{doc.id}.jsonl")
+        with storage.open_write(clean_dir, names[-1], sync=sync) as fh:
             for removal in doc.removed:
                 fh.write(json.dumps(removal.to_dict(), ensure_ascii=False) + "\n")
+    if not sync:
+        written.extend(Path(clean_dir) / name for name in names)
     return manifest.record_of(doc)
 
 

@@ -183,6 +183,26 @@ class DedupIndex:
                 out[doc_id] = (kept_id, sim, rule)
         return out
 
+    def stored_ids(self) -> tuple[set[str], set[str]]:
+        """``(kept, others)``: ids of the kept documents, and of every other
+        document the index knows (duplicates, direct copies)."""
+        kept = {doc_id for (doc_id,) in self._db.execute("SELECT doc_id FROM kept WHERE owner IS NULL")}
+        others = {doc_id for (doc_id,) in self._db.execute("SELECT doc_id FROM duplicates")}
+        others |= {doc_id for (doc_id,) in self._db.execute("SELECT doc_id FROM kept WHERE owner IS NOT NULL")}
+        return kept, others
+
+    def forget(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents, and what was recorded against them, in one
+        transaction: decisions whose records never reached the manifest."""
+        ids = sorted(set(doc_ids))
+        with self._transaction():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self._db.execute(f"DELETE FROM kept WHERE doc_id IN ({marks}) OR owner IN ({marks})", chunk * 2)
+                self._db.execute(f"DELETE FROM duplicates WHERE doc_id IN ({marks}) OR kept_id IN ({marks})",
+                                 chunk * 2)
+
     def cluster_of(self, doc_id: str) -> str | None:
         row = self._db.execute(
             "SELECT cluster FROM duplicates WHERE doc_id = ? UNION ALL SELECT cluster FROM kept WHERE doc_id = ?",

@@ -34,10 +34,11 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .. import manifest
 from ..atomic import remove_stale_temps
-from ..batch import INDEX, LEDGER, _count_inputs, clean_temp_folders, commit, hash_here, plan, supervised
+from ..batch import (INDEX, LEDGER, _count_inputs, _kill_point, clean_temp_folders, document_ids, hash_here,
+                     open_index, plan, supervised)
 from ..batch import run as run_local
+from ..commit import Commits, start
 from ..config import PipelineConfig
 from ..document import Document
 from ..ledger import KNOWN, Ledger
@@ -134,9 +135,13 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     clock = _Clock()
     workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
     ledger = Ledger(state_dir / LEDGER)
-    inputs = plan(raw_dir, ledger, config.read, hash_files=partial(_hash_files, ray, workers))
+    hash_files = partial(_hash_files, ray, workers)
+    inputs = plan(raw_dir, ledger, config.read, hash_files=hash_files)
+    with open_index(state_dir / INDEX, config) as index:
+        existing, rebuild = start(clean_dir, ledger, index, inputs, report, str(raw_dir))
+    if rebuild:
+        inputs = plan(raw_dir, ledger, config.read, hash_files=hash_files)
     _count_inputs(report, inputs)
-    existing = manifest.read_manifest(clean_dir)
     clock.lap("plan")
 
     todo = [(number, item) for number, item in enumerate(inputs) if item.state != KNOWN]
@@ -177,17 +182,19 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     # 5: write, then commit: manifest, ledger.
     written = docs.map_batches(tasks.write_docs, batch_format="numpy",
                                fn_kwargs={"clean_dir": clean_dir, "decisions": decisions})
-    records = []
+    # The engine commits once, at the end: its tasks wrote (and synced) the files.
+    commits = Commits(clean_dir, ledger, inputs, existing, report, _kill_point,
+                      partial(document_ids, raw_dir, config=config))
     for batch in written.iter_batches(batch_format="numpy", batch_size=None):
         for record, light in zip(batch["record"], batch["light"]):
-            records.append(tasks.unpack(record))
+            commits.add_records([tasks.unpack(record)])
             doc = tasks.unpack(light)
             report.count(doc)
             if on_document:
                 on_document(doc)
     clock.lap("write")
-    ray_dedup.commit(decisions)
-    commit(clean_dir, ledger, inputs, existing, records, report)
+    commits.commit(index_commit=partial(ray_dedup.commit, decisions), final=True)
+    report.commits = commits.count
     clock.lap("commit")
     report.stage_seconds = _stage_seconds(docs, config, clock)
 

@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--scale 1000000)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
 	$(BIN)/python bench/bench_speed.py
+	$(BIN)/python bench/bench_export.py --docs $(ENGINE_DOCS)
 
 # Stage by stage, each reading the previous stage's records.
 extract: $(STAMP) samples

@@ -31,7 +31,7 @@ from typing import Iterable
 from . import manifest, storage
 from .atomic import atomic_open, remove_stale_temps
 from .document import DUPLICATE, KEPT
-from .report import _read_reports
+from .report import load_reports
 from .write import AUDIT_DIR
 
 FORMATS = ("parquet", "jsonl")
@@ -139,7 +139,7 @@ def run_blocks(state_dir: Path | None, total: int) -> list[tuple[int, int, str |
     one last block with an unknown time.
     """
     blocks, start = [], 0
-    reports = _read_reports(state_dir, 0) if state_dir is not None else []
+    reports = load_reports(state_dir, 0) if state_dir is not None else []
     for data in reports:
         end = data.get("manifest_records")
         if not isinstance(end, int) or end <= start:
@@ -262,14 +262,22 @@ def export(clean_dir, out_dir: Path, config: ExportConfig = ExportConfig(),
     state["shards"] = shards
     with atomic_open(out_dir / STATE_FILE) as fh:
         fh.write(json.dumps(state, indent=1, ensure_ascii=False) + "\n")
+    _remove_strays(out_dir, config, {shard["name"] for shard in shards})
     return result
+
+
+def _remove_strays(out_dir: Path, config: ExportConfig, names: set[str]) -> None:
+    """Shards a killed export wrote that this export did not (there are none otherwise)."""
+    for path in out_dir.glob(f"{config.prefix}-*{config.suffix}"):
+        if path.name not in names:
+            path.unlink()
 
 
 def _load_state(out_dir: Path, config: ExportConfig) -> dict:
     path = out_dir / STATE_FILE
     if not path.exists():
-        if any(out_dir.glob(f"*{config.suffix}")):
-            raise ExportError(f"{out_dir} holds shards but no {STATE_FILE}: export to a new or empty folder")
+        # Shards without the state file: an export killed before its end,
+        # whose shards are written again (the same names, the same bytes).
         return {"options": config.fingerprint(), "schema": SCHEMA_DOC, "records": 0, "shards": []}
     state = json.loads(path.read_text(encoding="utf-8"))
     if state.get("options") != config.fingerprint():

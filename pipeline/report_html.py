@@ -96,7 +96,9 @@ def _current(records: list[dict]) -> list[dict]:
 
 def duplicate_groups(records: list[dict], config: ReportConfig) -> list[tuple[dict, list[dict]]]:
     """The largest groups: (kept record, its copies shown, least similar first)."""
-    by_id = {rec["id"]: rec for rec in records}
+    by_id: dict[str, dict] = {}
+    for rec in records:  # the first record: a superseded document's has its path
+        by_id.setdefault(rec["id"], rec)
     copies: dict[str, list[dict]] = defaultdict(list)
     for rec in records:
         if rec.get("status") == DUPLICATE and rec.get("duplicate_of") in by_id:

@@ -149,6 +149,17 @@ def test_exporting_again_changes_nothing(two_runs, tmp_path):
         {p.name: p.read_bytes() for p in (root / "whole").iterdir()}
 
 
+def test_an_export_killed_before_its_state_was_written_is_done_again(two_runs, tmp_path):
+    clean, root, _, _ = two_runs
+    target = tmp_path / "killed"
+    shutil.copytree(root / "whole", target)
+    (target / "export.json").unlink()  # killed after the shards, before the state
+    (target / "documents-00099.parquet").write_bytes(b"left by a killed export with other data")
+    export(clean, target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == \
+        {p.name: p.read_bytes() for p in (root / "whole").iterdir()}
+
+
 def test_jsonl_shards_hold_the_same_rows_as_parquet(two_runs, tmp_path):
     clean, root, _, _ = two_runs
     export(clean, tmp_path / "jsonl", ExportConfig(format="jsonl"))

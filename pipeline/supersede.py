@@ -69,10 +69,12 @@ class Supersede:
         self.config = config
         self.records: list[dict] = []
         self.latest: dict[str, dict] = {}  # id -> its latest record
-        for rec in earlier:
+        for rec in earlier if config.enabled else ():
             self.latest[rec["id"]] = rec
         self.newer: dict[str, str] = {}  # superseded id -> the id that replaced it
         self.at_url: dict[str, str] = {}  # url key -> current kept id (earlier runs)
+        if not config.enabled:
+            return  # nothing to look up
         for doc_id, rec in self.latest.items():
             if rec.get("status") == SUPERSEDED and rec.get("superseded_by"):
                 self.newer[doc_id] = rec["superseded_by"]

@@ -1,10 +1,15 @@
 """Benchmark of the dedup stage: quality, signature speed, scale.
 
     python bench/bench_dedup.py                      # quality + speed + 10k/100k
-    python bench/bench_dedup.py --scale 1000000      # add the 1M run
+    python bench/bench_dedup.py --full               # also 1M, and the 100k -> 1M time ratio
+    python bench/bench_dedup.py --scale 1000000      # sizes of your own
     python bench/bench_dedup.py --only quality       # one part
 
 Parts:
+* judged: pairs of reuters21578 documents read and labelled by hand
+  (bench/judged/reuters_pairs.tsv: ids, TRUE/FALSE, a one-line reason; the
+  texts stay in ../shared): precision and recall of the stage's groups on
+  them by word-2-gram Jaccard band, with each rule turned off in turn.
 * quality: reuters_neardup_synth (exact ground truth): ARI, pairwise P/R/F1,
   recall by edit type and by word-5-gram Jaccard to the source; the same for
   other shingle settings (shingle kind/size comparison); the five seeds;
@@ -40,6 +45,7 @@ SYNTH = SHARED / "data" / "reuters_neardup_synth" / "docs.jsonl"
 REUTERS = SHARED / "data" / "reuters21578" / "docs.jsonl"
 SEEDS = SHARED / "seeds"
 CLOUGH = SHARED / "data" / "clough_stevenson" / "docs.jsonl"
+JUDGED = Path(__file__).resolve().parent / "judged" / "reuters_pairs.tsv"
 OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO))
 
@@ -58,6 +64,17 @@ ALTERNATIVES = {
     "word2 J0.4 b32r4": dict(num_perm=128, bands=32, rows=4),
     "+ char check 0.5": dict(char_jaccard_threshold=0.5),
 }
+# Each rule of the stage turned off (or back to its earlier setting) in turn,
+# measured on the judged newswire pairs and on the labelled clusters.
+RULE_EFFECTS = {
+    "template guard off": dict(template_guard=False),
+    "number check off": dict(numbers_threshold=0.0),
+    "lead bands off": dict(lead_bands=0),
+    "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),
+    "all of these (earlier stage)": dict(template_guard=False, lead_bands=0, containment_threshold=0.95,
+                                         min_containment_shingles=20),
+}
+JACCARD_BANDS = [(1.0, 1.01), (0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.2, 0.4), (0.0, 0.2)]
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -122,7 +139,7 @@ def quality() -> dict:
     rows = read_jsonl(SYNTH)
     texts = [r["text"] for r in rows]
     results = {}
-    for name, overrides in [("default", {})] + list(ALTERNATIVES.items()):
+    for name, overrides in [("default", {})] + list(ALTERNATIVES.items()) + list(RULE_EFFECTS.items()):
         pred, seconds = dedup_labels(texts, DedupConfig(**overrides))
         results[name] = score(rows, pred) | {"seconds": round(seconds, 2)}
         r = results[name]
@@ -168,6 +185,55 @@ def seeds() -> dict:
 
 def reuters_texts() -> list[str]:
     return [r["text"] for r in read_jsonl(REUTERS) if r.get("type") in ("NORM", "UNPROC")]
+
+
+def judged() -> dict:
+    """Precision and recall on the hand-labelled newswire pairs, by Jaccard band.
+
+    A pair counts as merged when the stage puts both documents in one group
+    (one is the other's duplicate, or both are duplicates of one kept copy),
+    run over all NORM and UNPROC documents of reuters21578. The sample was
+    drawn by band from pairs the stage merged and pairs it nearly merged, so
+    the figures are per band; the totals weigh the bands as drawn.
+    """
+    from pipeline.dedup import shingle_set, overlap
+
+    rows = [r for r in read_jsonl(REUTERS) if r.get("type") in ("NORM", "UNPROC")]
+    texts = {r["id"]: r["text"] for r in rows}
+    with JUDGED.open(encoding="utf-8") as fh:
+        labels = [line.rstrip("\n").split("\t") for line in fh][1:]
+    band_of = {}
+    for a, b, _, _ in labels:
+        j = overlap(shingle_set(texts[a], "word", 2), shingle_set(texts[b], "word", 2))[0]
+        band_of[a, b] = next(k for k, (lo, hi) in enumerate(JACCARD_BANDS) if lo <= j < hi)
+    docs = unique_ids([Document(id=r["id"], source="bench", content=r["text"]) for r in rows])
+    out = {}
+    for name, overrides in [("default", {})] + list(RULE_EFFECTS.items()):
+        group = {d.id: d.duplicate_of or d.id for d in Dedup(DedupConfig(**overrides))(docs)}
+        counts = collections.Counter()
+        for a, b, label, _ in labels:
+            counts[band_of[a, b], label == "TRUE", group[a] == group[b]] += 1
+        bands = {}
+        for k, (lo, hi) in enumerate(JACCARD_BANDS + [(0.0, 1.01)]):
+            every = k == len(JACCARD_BANDS)
+            c = collections.Counter()
+            for (band, t, m), n in counts.items():
+                if every or band == k:
+                    c[t, m] += n
+            tp, fp, fn, tn = c[True, True], c[False, True], c[True, False], c[False, False]
+            bands["all" if every else f"J {lo:.1f}-{min(hi, 1.0):.1f}"] = {
+                "pairs": tp + fp + fn + tn, "true": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+                "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+                "recall": round(tp / (tp + fn), 3) if tp + fn else None}
+        out[name] = bands
+        a = bands["all"]
+        print(f"  {name:30s} precision {a['precision']:.3f}  recall {a['recall']:.3f}  "
+              f"(TP {a['tp']}, FP {a['fp']}, FN {a['fn']} of {a['pairs']} pairs)")
+    print(f"  by band (default): {'band':>9s} {'pairs':>5s} {'true':>4s} {'precision':>9s} {'recall':>6s}")
+    for band, b in out["default"].items():
+        fmt = lambda x: "  -  " if x is None else f"{x:.3f}"  # noqa: E731
+        print(f"  {'':18s} {band:>9s} {b['pairs']:5d} {b['true']:4d} {fmt(b['precision']):>9s} {fmt(b['recall']):>6s}")
+    return out
 
 
 def reuters_groups(texts: list[str], overrides: dict | None = None) -> dict:
@@ -334,10 +400,25 @@ def scale(sizes: list[int], workers: int) -> list[dict]:
     return results
 
 
+def growth(results: list[dict]) -> list[dict]:
+    """Time ratio between consecutive sizes against n log n, flagged when worse."""
+    out = []
+    for small, large in zip(results, results[1:]):
+        ratio = large["dedup_s"] / max(small["dedup_s"], 1e-9)
+        n0, n1 = small["docs"], large["docs"]
+        bound = n1 * math.log(n1) / (n0 * math.log(n0))
+        out.append({"from": n0, "to": n1, "time_ratio": round(ratio, 2), "n_log_n_ratio": round(bound, 2),
+                    "worse_than_n_log_n": ratio > bound})
+        flag = "  WORSE THAN LINEAR-TIMES-LOG" if ratio > bound else ""
+        print(f"  {n0:,} -> {n1:,} docs: time x{ratio:.2f} (n log n: x{bound:.2f}){flag}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["quality", "speed", "scale"])
+    parser.add_argument("--only", choices=["judged", "quality", "speed", "scale"])
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--full", action="store_true", help="also the 1M run and the 100k -> 1M time ratio")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -348,6 +429,9 @@ def main() -> None:
         scale_child(args.scale_child, args.workers)
         return
     report: dict = {"config": DedupConfig().fingerprint}
+    if args.only in (None, "judged") and JUDGED.exists():
+        print("judged newswire pairs (reuters21578, bench/judged/reuters_pairs.tsv):")
+        report["judged"] = judged()
     if args.only in (None, "quality"):
         print("quality (reuters_neardup_synth):")
         report["quality"] = quality()
@@ -363,8 +447,10 @@ def main() -> None:
         print("signature speed (reuters21578 NORM+UNPROC, one core):")
         report["speed"] = speed(reuters_texts())
     if args.only in (None, "scale"):
+        sizes = sorted(set(args.scale + ([100_000, 1_000_000] if args.full else [])))
         print(f"whole stage on generated short documents ({args.workers} workers for signatures):")
-        report["scale"] = scale(args.scale, args.workers)
+        report["scale"] = scale(sizes, args.workers)
+        report["scale_growth"] = growth(report["scale"])
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"dedup-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(report, indent=2))

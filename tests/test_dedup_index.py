@@ -115,7 +115,7 @@ def test_index_without_runs_is_empty(tmp_path):
     with DedupIndex(tmp_path / "sub" / "index.sqlite", DedupConfig()) as index:
         assert len(index) == 0
         rows, keys, sizes, members = index.load_keys()
-        assert keys.shape == (0, 64) and len(rows) == len(sizes) == len(members) == 0
+        assert keys.shape == (0, DedupConfig().all_bands) and len(rows) == len(sizes) == len(members) == 0
 
 
 def test_repeated_id_in_one_batch_stays_kept_in_the_index(tmp_path):

@@ -29,7 +29,8 @@ def test_golden_signature_values():
 
 
 def test_fingerprint_names_every_setting():
-    assert DedupConfig().fingerprint == "minhash-v3:norm-v1:word2:perm256:b64r4:seed1"
+    assert DedupConfig().fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b10r3"
+    assert DedupConfig(lead_bands=0).fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1"
 
 
 def test_normalisation_ignores_case_quotes_dashes_and_spacing():

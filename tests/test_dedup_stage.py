@@ -172,8 +172,12 @@ def test_same_template_reports_with_other_figures_stay_apart():
              "75.95 billion and savings deposits rose 1.09 billion to 177.95 billion.")
     out = run(doc("w1", week1), doc("w2", week2))
     assert {d.status for d in out.values()} == {KEPT}
-    off = run(doc("w1", week1), doc("w2", week2), config=DedupConfig(numbers_threshold=0.0, jaccard_threshold=0.3))
-    assert pair_of(off)  # without the number check they would merge
+    guard_only = run(doc("w1", week1), doc("w2", week2), config=DedupConfig(numbers_threshold=0.0,
+                                                                             jaccard_threshold=0.3))
+    assert not pair_of(guard_only)  # the template guard alone keeps them apart
+    off = run(doc("w1", week1), doc("w2", week2),
+              config=DedupConfig(numbers_threshold=0.0, jaccard_threshold=0.3, template_guard=False))
+    assert pair_of(off)  # without either check they would merge
     # A copy keeps its figures and is still a duplicate.
     out = run(doc("w1", week1), doc("w1-copy", "UPDATE - " + week1.upper()))
     assert pair_of(out)

@@ -3,8 +3,9 @@
 What it holds, per document kept in earlier runs: its id, its cluster id,
 its size (distinct shingles, the tie-break of the kept choice), its LSH band
 keys, its sorted shingle hashes and number-token hashes (what verification
-needs), and its text, compressed, for the character check of pairs the
-word rules reject (``verify``). Duplicates are recorded by id with their
+needs), its text, compressed, for the character check of pairs the
+word rules reject, and its lead, compressed, for the template guard
+(``verify``). Duplicates are recorded by id with their
 cluster and kept copy, so a document seen again is answered from the index
 instead of being compared with itself.
 
@@ -49,7 +50,8 @@ CREATE TABLE IF NOT EXISTS kept (
     shingles BLOB NOT NULL,
     numbers BLOB NOT NULL,
     owner TEXT,
-    text BLOB
+    text BLOB,
+    lead BLOB
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
@@ -89,6 +91,8 @@ class DedupIndex:
                 self._db.execute("ALTER TABLE kept ADD COLUMN owner TEXT")
             if "text" not in columns:  # ... or texts (its rows get no character check)
                 self._db.execute("ALTER TABLE kept ADD COLUMN text BLOB")
+            if "lead" not in columns:  # ... or leads (its rows get no template guard)
+                self._db.execute("ALTER TABLE kept ADD COLUMN lead BLOB")
             if "rule" not in {row[1] for row in self._db.execute("PRAGMA table_info(duplicates)")}:
                 self._db.execute("ALTER TABLE duplicates ADD COLUMN rule TEXT")  # ... or rules
             found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -127,7 +131,7 @@ class DedupIndex:
     def load_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(rows, band_keys (n, bands), sizes, member)`` of every stored
         document; ``member`` marks the direct copies."""
-        bands = self.config.bands
+        bands = self.config.all_bands
         cur = self._db.execute("SELECT row, size, band_keys, owner IS NOT NULL FROM kept ORDER BY row")
         rows, sizes, blobs, member = [], [], [], []
         for row, size, blob, is_member in cur:
@@ -139,20 +143,21 @@ class DedupIndex:
         return (np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64),
                 np.array(member, dtype=bool))
 
-    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray, bytes | None]]:
-        """``row -> (shingle set, number set, packed text or None)`` of some
-        stored documents (``unpack_text`` gives the text back)."""
-        out: dict[int, tuple[np.ndarray, np.ndarray, bytes | None]] = {}
+    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray, bytes | None, bytes | None]]:
+        """``row -> (shingle set, number set, packed text or None, packed lead
+        or None)`` of some stored documents (``unpack_text`` gives the texts back)."""
+        out: dict[int, tuple[np.ndarray, np.ndarray, bytes | None, bytes | None]] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT row, shingles, numbers, text FROM kept WHERE row IN ({marks})"
-            for row, shingles, numbers, text in self._db.execute(query, chunk):
+            query = f"SELECT row, shingles, numbers, text, lead FROM kept WHERE row IN ({marks})"
+            for row, shingles, numbers, text, lead in self._db.execute(query, chunk):
                 out[row] = (
                     np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
                     np.frombuffer(numbers, dtype="<u4").astype(np.uint32),
                     text,
+                    lead,
                 )
         return out
 
@@ -216,7 +221,7 @@ class DedupIndex:
 
         ``decided``, in input order: ``(doc_id, kept_id or None, similarity,
         rule, direct, stored)``, where ``stored()`` gives ``(size, band_keys,
-        shingles, numbers, packed text or None)``. Kept documents are added
+        shingles, numbers, packed text or None, packed lead or None)``. Kept documents are added
         first (their duplicates refer to them); a repeated id is answered by
         its first occurrence; direct copies are stored as members.
         """
@@ -247,21 +252,21 @@ class _Writer:
         self._config = config
 
     def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray,
-                 text: bytes | None = None) -> None:
-        """``text``: ``pack_text`` of the document's text."""
-        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers, text)
+                 text: bytes | None = None, lead: bytes | None = None) -> None:
+        """``text``, ``lead``: ``pack_text`` of the document's text and of its lead."""
+        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers, text, lead)
 
     def add_member(self, doc_id: str, kept_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray,
-                   numbers: np.ndarray, text: bytes | None = None) -> None:
+                   numbers: np.ndarray, text: bytes | None = None, lead: bytes | None = None) -> None:
         """A direct copy of ``kept_id``, stored so that later documents can join its group through it."""
-        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers, text)
+        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers, text, lead)
 
-    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text) -> None:
-        if len(band_keys) != self._config.bands:
-            raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.bands} bands")
+    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text, lead=None) -> None:
+        if len(band_keys) != self._config.all_bands:
+            raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.all_bands} bands")
         self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text, lead)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc_id,
                 cluster,
@@ -271,6 +276,7 @@ class _Writer:
                 np.asarray(numbers, dtype="<u4").tobytes(),
                 owner,
                 text,
+                lead,
             ),
         )
 

@@ -34,6 +34,7 @@ from .index import DedupIndex, pack_text, unpack_text
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
 from .shingles import number_batch, shingle_batch, unique_segments
+from .template import lead_text
 from .verify import RULES, edge_values, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
@@ -44,7 +45,7 @@ _CHUNK = 8192
 class Signed:
     """Band keys, shingle sets and number sets of a list of texts (sets in CSR form)."""
 
-    keys: np.ndarray  # (n, bands) uint32
+    keys: np.ndarray  # (n, bands + lead_bands) uint32
     shingles: np.ndarray  # flat uint32, sorted and distinct per document
     offsets: np.ndarray  # int64, n + 1
     numbers: np.ndarray  # flat uint32, number-token hashes
@@ -78,13 +79,25 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
     for start in range(0, len(texts), _CHUNK):
         part = texts[start : start + _CHUNK]
         flat, offsets = shingle_batch(part, config.shingle, config.shingle_size)
+        part_keys = [band_keys(minhash_csr(*unique_segments(*_heads(flat, offsets, config.lead_shingles)),
+                                           config.lead_bands * config.lead_rows, config.seed + 1),
+                               config.lead_bands, config.lead_rows)] if config.lead_bands else []
         flat, offsets = unique_segments(flat, offsets)
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
-        keys.append(band_keys(sigs, config.bands, config.rows))
+        keys.append(np.hstack([band_keys(sigs, config.bands, config.rows)] + part_keys))
         sets.append((flat, offsets))
         numbers.append(number_batch(part))
-    all_keys = np.concatenate(keys) if keys else np.zeros((0, config.bands), np.uint32)
+    all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
     return Signed(all_keys, *_join(sets), *_join(numbers))
+
+
+def _heads(flat: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``size`` shingles of each document (CSR, in text order)."""
+    lengths = np.minimum(np.diff(offsets), size)
+    heads = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=heads[1:])
+    index = np.arange(heads[-1], dtype=np.int64) - np.repeat(heads[:-1] - offsets[:-1], lengths)
+    return flat[index], heads
 
 
 def _sign_part(args: tuple[list[str], DedupConfig]) -> Signed:
@@ -96,7 +109,7 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int) -> Si
     if workers <= 1 or len(texts) < 4 * _CHUNK:
         return sign(texts, config)
     step = _CHUNK * 4
-    keys = np.empty((len(texts), config.bands), dtype=np.uint32)
+    keys = np.empty((len(texts), config.all_bands), dtype=np.uint32)
     sets, numbers = [], []
     parts = ((texts[i : i + step], config) for i in range(0, len(texts), step))
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -169,7 +182,7 @@ class Dedup:
             old_rows, old_keys, old_sizes, old_members = self.index.load_keys()
         else:
             old_rows = np.zeros(0, np.int64)
-            old_keys = np.zeros((0, config.bands), np.uint32)
+            old_keys = np.zeros((0, config.all_bands), np.uint32)
             old_sizes = np.zeros(0, np.int64)
             old_members = np.zeros(0, bool)
         n_old, n_new = len(old_rows), len(work)
@@ -183,6 +196,7 @@ class Dedup:
         position = np.full(n_old + n_new, -1, dtype=np.int64)
         position[n_old:] = np.arange(n_new)
         old_texts: list = []
+        old_leads: list = []
         if n_old and len(pairs):
             needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
             found = self.index.sets(old_rows[needed])
@@ -190,12 +204,17 @@ class Dedup:
             sets = _append(sets, [x[0] for x in old])
             numbers = _append(numbers, [x[1] for x in old])
             old_texts = [x[2] for x in old]
+            old_leads = [x[3] for x in old]
             position[needed] = n_new + np.arange(len(needed))
 
         def text_of(p: int) -> str | None:  # by position in ``sets``
             return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
 
-        accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of)
+        def lead_of(p: int) -> str | None:
+            return docs[work[p]].text if p < n_new else unpack_text(old_leads[p - n_new])
+
+        accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
+                                                  leads=lead_of)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -232,8 +251,9 @@ class Dedup:
         sizes = signed.sizes  # once: it is a pass over the whole batch
 
         def stored(pos: int):
+            text = docs[work[pos]].text
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(docs[work[pos]].text, self.config))
+                    stored_text(text, self.config), stored_lead(text, self.config))
 
         self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
                           for pos, kept_id, sim, why, direct in decisions)
@@ -242,6 +262,11 @@ class Dedup:
 def stored_text(text: str, config: DedupConfig) -> bytes | None:
     """What the index keeps of a text: only what the character check needs."""
     return pack_text(text) if config.char_jaccard_threshold > 0 else None
+
+
+def stored_lead(text: str, config: DedupConfig) -> bytes | None:
+    """The lead the index keeps for the template guard (None with the guard off)."""
+    return pack_text(lead_text(text, config.template_lead_words)) if config.template_guard else None
 
 
 def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:

@@ -21,7 +21,12 @@ duplicate when their character 5-gram sets reach ``char_jaccard_threshold``
 similarity is then that character Jaccard. This needs the texts
 (``verify_many``'s ``texts``); without them the rule is skipped.
 
-A pair that passes is still refused when both texts carry numbers
+A pair that passes is refused by the template guard (``template``) when
+its two leads each carry their own numbers, dates, times or names in the
+same place: two issues of one routine report. This needs the leads
+(``verify_many``'s ``leads``); without them the guard is skipped.
+
+A pair that passes is also refused when both texts carry numbers
 (``min_numbers`` distinct number tokens or more) and too few of the smaller
 text's numbers appear in the other (``numbers_threshold``): reports built on
 one template (weekly figures, company results, dividends) share most of
@@ -36,6 +41,7 @@ import numpy as np
 
 from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
+from .template import different_issues, lead
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
@@ -145,13 +151,15 @@ def verify_many(
     numbers: tuple[np.ndarray, np.ndarray] | None = None,
     chunk: int = 100_000,
     texts: Callable[[int], str | None] | None = None,
+    leads: Callable[[int], str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
 
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
     like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
-    when unknown), for the character check.
+    when unknown), for the character check; ``leads(i)`` its lead (at least
+    its first ``template_lead_words`` tokens, or None), for the template guard.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -160,12 +168,20 @@ def verify_many(
     sizes = np.diff(offsets)
     char_check = texts is not None and config.char_jaccard_threshold > 0
     char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
+    guard = leads is not None and config.template_guard
+    lead_of: dict[int, object] = {}
 
     def chars_of(i: int) -> np.ndarray | None:
         if i not in char_sets:
             text = texts(i)
             char_sets[i] = None if text is None else char_set(text)
         return char_sets[i]
+
+    def template_of(i: int):
+        if i not in lead_of:
+            text = leads(i)
+            lead_of[i] = None if text is None else lead(text, config.template_lead_words)
+        return lead_of[i]
 
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
@@ -193,10 +209,29 @@ def verify_many(
                 sim[k] = overlap(a, b)[0]
                 ok[k] = sim[k] >= config.char_jaccard_threshold
                 why[k] = CHAR
+        if guard:
+            # Two issues of a report differ in their figures: only pairs whose
+            # number sets differ are looked at (cheap to tell, and most copies
+            # keep their figures).
+            look = ok & (why != EXACT)
+            if numbers is not None and look.any():
+                look[look] = _differ(part[look], *numbers)
+            for k in np.flatnonzero(look):
+                a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
+                if a is not None and b is not None and different_issues(a, b, config):
+                    ok[k] = False
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
     return accepted, similarity, rule
+
+
+def _differ(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per pair of CSR sets: are the two sets different."""
+    sizes = np.diff(offsets)
+    a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    jaccard, _ = overlap_many(pairs, flat, offsets)
+    return (a != b) | (jaccard < 1.0)
 
 
 def edge_values(edges: np.ndarray, values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

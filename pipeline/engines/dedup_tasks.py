@@ -28,7 +28,7 @@ from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
 from ..dedup.verify import RULES, edge_values
-from ..dedup.stage import _duplicate, _kept, is_direct, stored_text
+from ..dedup.stage import _duplicate, _kept, is_direct, stored_lead, stored_text
 from ..document import Document
 from .tasks import pack, unpack
 
@@ -40,18 +40,19 @@ def in_work(doc: Document) -> bool:
 
 def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     """Add ``work``, ``id``, ``keys`` (band keys) and ``sig`` (pickled: size,
-    shingle set, number set, and the packed text when the index keeps it)."""
+    shingle set, number set, and the packed text and lead when the index
+    keeps them)."""
     docs = [unpack(raw) for raw in batch["doc"]]
     work = np.array([in_work(d) for d in docs], dtype=bool)
     start = time.perf_counter()
     signed = sign([d.text for d, w in zip(docs, work) if w], config)
-    keys = np.zeros((len(docs), config.bands), dtype=np.uint32)
+    keys = np.zeros((len(docs), config.all_bands), dtype=np.uint32)
     keys[work] = signed.keys
     sigs = [b""] * len(docs)
     sizes = signed.sizes  # once: it is a pass over the whole batch
     for pos, i in enumerate(np.flatnonzero(work)):
         sigs[i] = pack((int(sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
-                        stored_text(docs[i].text, config)))
+                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config)))
     out = dict(batch)
     out["work"] = work
     out["id"] = np.array([d.id for d in docs], dtype=object)
@@ -115,7 +116,8 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         sizes = np.array([d[0] for d in data], dtype=np.int64)
         accepted, similarity, rules = verify_many(local, *_csr([d[1] for d in data]), config,
                                                   numbers=_csr([d[2] for d in data]),
-                                                  texts=lambda p: unpack_text(data[p][3]))
+                                                  texts=lambda p: unpack_text(data[p][3]),
+                                                  leads=lambda p: unpack_text(data[p][4]))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
                                      with_via=True, members=members)

@@ -104,8 +104,8 @@ def commit(outcome: Outcome) -> None:
     seqs, ids, sigs, keys = _collect(outcome.new_docs, ["seq", "id", "sig", "keys"])
 
     def stored(i: int):
-        size, shingles, numbers, text = unpack(sigs[i])
-        return size, keys[i], shingles, numbers, text
+        size, shingles, numbers, text, lead = unpack(sigs[i])
+        return size, keys[i], shingles, numbers, text, lead
 
     def decided():
         for i in np.argsort(seqs, kind="stable"):

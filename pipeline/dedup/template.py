@@ -130,7 +130,9 @@ def _near(a: str, b: str) -> bool:
     """A near spelling of a word (never of a number)."""
     if a[0].isdigit() or b[0].isdigit():
         return False
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
+    match = difflib.SequenceMatcher(None, a, b)
+    # The quick upper bounds first: most pairs of words are far apart.
+    return match.real_quick_ratio() >= 0.75 and match.quick_ratio() >= 0.75 and match.ratio() >= 0.75
 
 
 def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:

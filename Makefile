@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
 	$(BIN)/python bench/bench_speed.py
 	$(BIN)/python bench/bench_export.py --docs $(ENGINE_DOCS)
+	$(BIN)/python bench/bench_commit.py
 
 # Stage by stage, each reading the previous stage's records.
 extract: $(STAMP) samples

@@ -9,7 +9,10 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-RAW = REPO / "raw"
+# The samples the tests read: a copy of the ones shipped in raw/, so that files a
+# user drops into raw/ never change what the tests see.
+SAMPLES = TESTS / "samples"
+RAW = SAMPLES
 FIXTURES = TESTS / "fixtures"
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
@@ -21,7 +24,7 @@ if str(FIXTURES) not in sys.path:
 
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
-    """A private copy of the repo's raw/ samples (without any copied seeds)."""
+    """A private copy of the samples (tests/samples)."""
     target = tmp_path / "raw"
     shutil.copytree(RAW, target, ignore=shutil.ignore_patterns("seeds", ".*"))
     return target

@@ -1,4 +1,4 @@
-"""The whole pipeline over the repo's raw/ samples (and the shared seeds when present).
+"""The whole pipeline over the samples in tests/samples (and the shared seeds when present).
 
 One run per module into a temporary clean folder; the tests then read its
 manifest and clean texts like a user would.

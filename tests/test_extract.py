@@ -11,7 +11,7 @@ from pipeline.document import EMPTY, HTML, PENDING, REJECTED, TEXT, Document
 from pipeline.extract import Extract, ExtractConfig
 from pipeline.sources import read_file
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+RAW = Path(__file__).resolve().parent / "samples"
 
 
 def page_doc(relpath: str) -> Document:

@@ -231,5 +231,5 @@ def test_generator_is_deterministic(tmp_path):
 
 
 def test_committed_sample_matches_the_generator(tmp_path):
-    sample = Path(__file__).resolve().parents[1] / "raw" / "crawl" / "sample.warc.gz"
+    sample = Path(__file__).resolve().parent / "samples" / "crawl" / "sample.warc.gz"
     assert gzip.decompress(sample.read_bytes()) == b"".join(mw.sample_records())

@@ -1,9 +1,15 @@
 # Set-up is part of every target: the first `make run` or `make test` builds
-# .venv and installs the package into it; later calls reuse it.
+# .venv and installs the package into it; later calls reuse it. `make run`
+# installs the pipeline and what it imports only; `make test` adds the test
+# tools and Ray (for the Ray engine's tests; RAY=no leaves it out and those
+# tests skip).
 PYTHON ?= python3
+comma  := ,
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+CORE   := $(VENV)/.installed
+EXTRAS := test$(if $(filter no,$(RAY)),,$(comma)ray)
+TESTS  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 RAW    ?= raw
 CLEAN  ?= clean
 SHARED ?= ../shared
@@ -13,40 +19,49 @@ WORK   := $(CLEAN)/.work
 
 help:
 	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
-	@echo "make test    - run the test suite"
+	@echo "make test    - run the test suite (RAY=no: without installing Ray; its tests skip)"
 	@echo "make bench   - extraction, dedup, engine and speed benchmarks (needs $(SHARED)/data; BENCH_FULL=1 for the large sizes)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
 	@echo "make export  - kept documents of $(CLEAN)/ as $(FORMAT) shards in $(EXPORT)/"
 	@echo "make report  - report.html: what the pipeline did to $(CLEAN)/, for a browser"
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
+	@echo "== creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,ray]'
-	touch $(STAMP)
+
+$(CORE): pyproject.toml | $(VENV)/bin/python
+	@echo "== installing pipeline and its dependencies into $(VENV) (trafilatura, numpy, ftfy, click, ...)"
+	$(BIN)/pip install --progress-bar off -e .
+	@touch $@
+	@echo "== $(VENV) ready: $$(du -sh $(VENV) | cut -f1)"
+
+$(TESTS): $(CORE)
+	@echo "== adding the test tools [$(EXTRAS)] to $(VENV)"
+	$(BIN)/pip install --progress-bar off -e '.[$(EXTRAS)]'
+	@touch $@
 
 # The five seed articles live in $(SHARED)/seeds; they join the samples when present.
 samples:
 	@if [ -d $(SHARED)/seeds ]; then mkdir -p $(RAW)/seeds && cp -u $(SHARED)/seeds/*.txt $(RAW)/seeds/; fi
 
-run: $(STAMP) samples
+run: $(CORE) samples
 	$(BIN)/pipeline run $(RAW) $(CLEAN)
 
-test: $(STAMP)
+test: $(TESTS)
 	$(BIN)/python -m pytest -q
 
 # Export needs the export extra (pyarrow); it is installed once, on first use.
 EXPORT ?= export
 FORMAT ?= parquet
 EXPORT_STAMP := $(VENV)/.installed-export
-$(EXPORT_STAMP): $(STAMP)
+$(EXPORT_STAMP): $(CORE)
 	$(BIN)/pip install --quiet -e '.[export]'
 	touch $(EXPORT_STAMP)
 
 export: $(EXPORT_STAMP)
 	$(BIN)/pipeline export $(CLEAN) $(EXPORT) --format $(FORMAT)
 
-report: $(STAMP)
+report: $(CORE)
 	$(BIN)/pipeline report $(CLEAN) -o report.html
 
 # Each benchmark reads $(SHARED)/data and says so and exits 0 when it is absent.
@@ -54,7 +69,7 @@ report: $(STAMP)
 BENCH_FULL ?= 0
 export BENCH_FULL
 ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,20000)
-bench: $(STAMP)
+bench: $(TESTS)
 	$(BIN)/python bench/bench_extraction.py
 	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--full)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
@@ -63,16 +78,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_commit.py
 
 # Stage by stage, each reading the previous stage's records.
-extract: $(STAMP) samples
+extract: $(CORE) samples
 	@mkdir -p $(WORK)
 	$(BIN)/pipeline extract $(RAW) -o $(WORK)/extracted.jsonl
-strip: $(STAMP)
+strip: $(CORE)
 	$(BIN)/pipeline strip $(WORK)/extracted.jsonl -o $(WORK)/stripped.jsonl
-normalize: $(STAMP)
+normalize: $(CORE)
 	$(BIN)/pipeline normalize $(WORK)/stripped.jsonl -o $(WORK)/normalized.jsonl
-dedup: $(STAMP)
+dedup: $(CORE)
 	$(BIN)/pipeline dedup $(WORK)/normalized.jsonl -o $(WORK)/deduped.jsonl --index $(CLEAN)/.state/index.sqlite
-write: $(STAMP)
+write: $(CORE)
 	$(BIN)/pipeline write $(CLEAN) $(WORK)/deduped.jsonl
 
 clean-output:

@@ -110,6 +110,8 @@ class PipelineGroup(click.Group):
             # Not the input's fault: nothing is recorded for it, and the
             # next run tries it again.
             raise UserError(f"{exc} (not recorded; it is tried again next time)", exitcodes.FAILED) from exc
+        except ImportError as exc:  # an incomplete installation, whatever the input
+            raise UserError(f"a module is missing from this installation: {exc}", exitcodes.FAILED) from exc
         except BrokenPipeError:
             sys.stderr.close()  # downstream closed early (e.g. `| head`): not an error
             ctx.exit(exitcodes.OK)

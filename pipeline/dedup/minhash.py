@@ -106,7 +106,10 @@ def signature(text: str, config: DedupConfig) -> np.ndarray:
 
 def to_datasketch(sig: np.ndarray, config: DedupConfig):
     """The signature as a ``datasketch.LeanMinHash``."""
-    from datasketch import LeanMinHash, MinHash
+    try:
+        from datasketch import LeanMinHash, MinHash
+    except ImportError:
+        raise ImportError("to_datasketch needs datasketch: pip install 'pipeline[datasketch]'") from None
 
     if len(sig) != config.num_perm:
         raise SettingsMismatch(f"signature has {len(sig)} values, settings expect {config.num_perm}")

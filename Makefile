@@ -55,7 +55,8 @@ EXPORT ?= export
 FORMAT ?= parquet
 EXPORT_STAMP := $(VENV)/.installed-export
 $(EXPORT_STAMP): $(CORE)
-	$(BIN)/pip install --quiet -e '.[export]'
+	@echo "== adding pyarrow (the export extra) to $(VENV)"
+	$(BIN)/pip install --progress-bar off -e '.[export]'
 	touch $(EXPORT_STAMP)
 
 export: $(EXPORT_STAMP)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -77,6 +76,8 @@ def _guess(sample: bytes):
     equally well by the detector's measures; cp1252 is by far the more
     common on the web (and is what browsers read "latin-1" as).
     """
+    from charset_normalizer import from_bytes  # imported when a guess is needed
+
     results = from_bytes(sample)
     best = results.best()
     if best is not None and best.encoding != "cp1252":

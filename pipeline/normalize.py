@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-
-import ftfy
+from functools import lru_cache
 
 from .document import HTML, Document
 from .stage import MapStage
@@ -27,13 +26,20 @@ _HYPHEN_WRAP = re.compile(r"[^\W\d_]-$")
 # the second half of a wrap, however even the widths of the lines.
 _LIST_ITEM = re.compile(r"^(?:[*•·▪‣◦+-]|\d{1,3}[.)])\s")
 
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False,  # entity decoding is not idempotent ("&amp;amp;")
-    uncurl_quotes=False,  # typographic quotes are content, not damage
-    fix_line_breaks=True,
-    normalization="NFC",
-    explain=False,
-)
+
+
+@lru_cache(maxsize=1)
+def _ftfy():
+    """ftfy and its settings, imported on first use (ftfy takes a while to import)."""
+    import ftfy
+
+    return ftfy.fix_text, ftfy.TextFixerConfig(
+        unescape_html=False,  # entity decoding is not idempotent ("&amp;amp;")
+        uncurl_quotes=False,  # typographic quotes are content, not damage
+        fix_line_breaks=True,
+        normalization="NFC",
+        explain=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,9 @@ def _fix_text(text: str) -> str:
     a plain ASCII line (no terminal escape) has nothing for it to repair."""
     if text.isascii() and "\x1b" not in text:
         return text
+    fix_text, settings = _ftfy()
     return "".join(
-        line if line.isascii() and "\x1b" not in line else ftfy.fix_text(line, _FTFY)
+        line if line.isascii() and "\x1b" not in line else fix_text(line, settings)
         for line in _LINES.findall(text)
     )
 

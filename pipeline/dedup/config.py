@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .shingles import NORMALISATION_VERSION
-
 SHINGLE_KINDS = ("word", "char")
 # Version of the signature arithmetic and stored data (hash of shingles,
 # datasketch "affine32" permutations, 32-bit band keys, number sets).
@@ -122,6 +120,8 @@ class DedupConfig:
     @property
     def fingerprint(self) -> str:
         """Everything that changes signature values or band keys."""
+        from .shingles import NORMALISATION_VERSION  # with numpy: only when signatures matter
+
         return (
             f"minhash-v{SIGNATURE_VERSION}:norm-v{NORMALISATION_VERSION}:"
             f"{self.shingle}{self.shingle_size}:perm{self.num_perm}:"

@@ -28,6 +28,16 @@ text, recording each removed line with the name of the rule that removed it:
 ``bench/train_strip.py`` rebuilds the model; ``bench/bench_extraction.py``
 measures the stage.
 """
-from .stage import MODEL_RULE, Strip, StripConfig
+from .config import StripConfig
 
 __all__ = ["MODEL_RULE", "Strip", "StripConfig"]
+
+
+def __getattr__(name: str):
+    # The stage (numpy, the model, the rules) is imported on first use: the
+    # settings alone are needed by every command.
+    if name in ("MODEL_RULE", "Strip"):
+        from . import stage
+
+        return getattr(stage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,6 @@
 """The strip stage: remove boilerplate lines from text, recording why."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -10,6 +9,7 @@ import numpy as np
 from ..document import TEXT, Document, Removal
 from ..stage import MapStage
 from . import context, layout
+from .config import StripConfig
 from .features import FEATURE_NAMES, doc_short_share, model_inputs, unit_text
 from .lines import WORD, Line, blocks, split_lines
 from .model import ModelSet, default_model, profile_of
@@ -17,23 +17,6 @@ from .rules import RULES, first_rule
 from .templates import TemplateIndex, site_of
 
 MODEL_RULE = "line_model"
-
-
-@dataclass(frozen=True)
-class StripConfig:
-    use_model: bool = True
-    # None: the threshold the model was tuned with. Higher keeps less.
-    threshold: float | None = None
-    # Rules (by name) to leave out, e.g. ("byline",) to keep bylines.
-    disabled_rules: tuple[str, ...] = ()
-    # Batch hook: when > 0, documents are read in batches of this size and
-    # lines recurring across a site's documents in the batch are removed.
-    template_batch: int = 0
-    template_min_docs: int = 3
-    template_min_share: float = 0.5
-    # In already-extracted text the model may not remove a punctuated
-    # paragraph of at least this many words; 0 turns the guard off.
-    keep_prose_words: int = 20
 
 
 def rule_reasons(lines: list[Line], groups: list[list[int]], rules=RULES) -> list[str | None]:

@@ -1,0 +1,21 @@
+"""Settings of the strip stage (apart from the stage, so that reading them is cheap)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StripConfig:
+    use_model: bool = True
+    # None: the threshold the model was tuned with. Higher keeps less.
+    threshold: float | None = None
+    # Rules (by name) to leave out, e.g. ("byline",) to keep bylines.
+    disabled_rules: tuple[str, ...] = ()
+    # Batch hook: when > 0, documents are read in batches of this size and
+    # lines recurring across a site's documents in the batch are removed.
+    template_batch: int = 0
+    template_min_docs: int = 3
+    template_min_share: float = 0.5
+    # In already-extracted text the model may not remove a punctuated
+    # paragraph of at least this many words; 0 turns the guard off.
+    keep_prose_words: int = 20

@@ -32,7 +32,8 @@ from .dedup.config import SettingsMismatch
 from .dedup.index import DedupIndex
 from .document import DUPLICATE, REJECTED, Document, content_id
 from .ledger import KNOWN, Input, Ledger, content_hash, file_stat, object_stat
-from .lock import LOCK_NAME, hold
+from .lock import LOCK_NAME, hold, holder
+from .progress import Progress
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
@@ -140,6 +141,7 @@ def run(
     wait: float = 0.0,
     dry_run: bool = False,
     workers: int = 1,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Process the new and changed files of raw_dir into clean_dir.
 
@@ -148,18 +150,53 @@ def run(
     processes for the per-document stages (see ``pool``).
 
     Raises ``lock.Locked`` if another run holds the folders for longer than
-    ``wait`` seconds. With ``dry_run``, only plans: nothing is written.
+    ``wait`` seconds. With ``dry_run``, only plans: nothing is written, and
+    ``report.refusals`` says what a real run would refuse. ``progress``, if
+    given, is kept up to date with the run's phases and counts.
     """
+    progress = progress or Progress("run", shown=False)
     if dry_run:
-        raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
-        _count_inputs(report, plan(raw_dir, Ledger(state_dir / LEDGER), config.read))
-        report.outcome, report.finished = "dry-run", utc_now()
-        return report
+        return dry_run_report(raw_dir, clean_dir, config, state_dir)
 
     def work(raw: Path, clean: Path, state: Path, report: RunReport) -> None:
-        _run_locked(raw, clean, state, config, report, on_document, workers)
+        _run_locked(raw, clean, state, config, report, on_document, workers, progress)
 
     return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
+
+
+def dry_run_report(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | None) -> RunReport:
+    """What a run would process, and what it would refuse, without writing anything."""
+    raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
+    _count_inputs(report, plan(raw_dir, Ledger(state_dir / LEDGER), config.read))
+    report.refusals = refusals(state_dir, config)
+    report.outcome, report.finished = "dry-run", utc_now()
+    return report
+
+
+def refusals(state_dir: Path, config: PipelineConfig) -> list[tuple[int, str]]:
+    """``(exit code, message)`` of each thing that would stop a run now."""
+    out = []
+    index = Path(state_dir) / INDEX
+    if index.exists():
+        from .dedup.index import stored_fingerprint
+
+        try:
+            stored = stored_fingerprint(index)
+            if stored is not None:
+                config.dedup.check(stored, what=f"the dedup index {index}")
+        except SettingsMismatch as exc:
+            out.append((exitcodes.CONFIG_ERROR, f"{exc} (see pipeline index rebuild)"))
+    busy = holder(Path(state_dir) / STATE_LOCK)
+    if busy is not None:
+        out.append((exitcodes.LOCKED, f"another run holds the lock now ({busy or 'holder unknown'}); "
+                                      "a run would wait --wait seconds for it, then give up"))
+    return out
+
+
+def has_earlier_runs(state_dir: Path) -> bool:
+    """Whether a run ever used this state folder (a new clean folder has none)."""
+    state_dir = Path(state_dir)
+    return (state_dir / LEDGER).exists() or (state_dir / RUNS_DIR).is_dir() or (state_dir / INDEX).exists()
 
 
 def supervised(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | None,
@@ -193,18 +230,24 @@ def supervised(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | Non
 
 
 def _begin(raw_dir, clean_dir, state_dir, config: PipelineConfig) -> tuple:
-    raw_dir, clean_dir = location(raw_dir), location(clean_dir)
+    raw_dir = location(raw_dir)
+    clean_dir, state_dir = _begin_paths(clean_dir, state_dir)
+    check_folders(raw_dir, clean_dir, state_dir)
+    report = RunReport(raw_dir=describe(raw_dir), clean_dir=describe(clean_dir), state_dir=str(state_dir),
+                       config=as_dict(config), new_clean_folder=not has_earlier_runs(state_dir))
+    return raw_dir, clean_dir, state_dir, report
+
+
+def _begin_paths(clean_dir, state_dir) -> tuple:
+    """The clean folder's location and its state folder, which must be on a filesystem."""
+    clean_dir = location(clean_dir)
     if state_dir is not None and is_url(str(state_dir)):
         raise ConfigError(f"the state folder {describe(location(state_dir))} must be a filesystem path: "
                           "the input ledger, dedup index and lock do not work on an object store")
     if state_dir is None and isinstance(clean_dir, ObjectFolder):
         raise ConfigError(f"the clean folder {describe(clean_dir)} is in an object store; give a "
                           "filesystem folder for the run state (ledger, dedup index, lock) with --state-dir")
-    state_dir = local_path(state_dir) if state_dir else default_state_dir(clean_dir)
-    check_folders(raw_dir, clean_dir, state_dir)
-    report = RunReport(raw_dir=describe(raw_dir), clean_dir=describe(clean_dir), state_dir=str(state_dir),
-                       config=as_dict(config))
-    return raw_dir, clean_dir, state_dir, report
+    return clean_dir, local_path(state_dir) if state_dir else default_state_dir(clean_dir)
 
 
 def _locks(clean_dir, state_dir: Path) -> list[Path]:
@@ -220,9 +263,12 @@ def clean_temp_folders(clean_dir, state_dir: Path) -> list[Path]:
 
 
 def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config: PipelineConfig,
-                report: RunReport, on_document: Callable[[Document], None] | None, workers: int = 1) -> None:
+                report: RunReport, on_document: Callable[[Document], None] | None, workers: int = 1,
+                progress: Progress | None = None) -> None:
+    progress = progress or Progress("run", shown=False)
     for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)  # left by a killed run; safe while we hold the lock
+    progress.phase("plan")
     ledger = Ledger(state_dir / LEDGER)
     inputs = plan(raw_dir, ledger, config.read)
     # Opening the index checks its settings: a clash fails here, before anything is written.
@@ -232,11 +278,12 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
             inputs = plan(raw_dir, ledger, config.read)
         _count_inputs(report, inputs)
         recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
+        todo = [item for item in inputs if item.state != KNOWN]
 
         def documents() -> Iterator[Document]:
-            for item in inputs:
-                if item.state != KNOWN:
-                    yield from read_input(raw_dir, item.path, config.read)
+            for item in todo:
+                yield from read_input(raw_dir, item.path, config.read)
+                progress.advance(1, work=item.size)
 
         timings = Timings()
         deferred = DeferredIndex(index)
@@ -247,22 +294,32 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         updates = Supersede(config.supersede, existing)  # off by default: passes documents through
         number, dedup_seconds = 0, Counter()
         timings.direct.append(dedup_seconds)
+        # Files read tell how far the run is (the time left follows their bytes);
+        # the stage at work is the timed step reading, or the batch's step.
+        step: list[str | None] = [None]
+        progress.phase("process", total=len(todo), unit="files", work_total=sum(item.size for item in todo))
+        progress.where = lambda: step[0] or timings.current
         # The last batch is committed with the records of copied inputs, in
         # one sorted append, as a run of one batch would.
         for batch, last in batches(stream, config.run):
             started = time.perf_counter()
+            step[0] = "dedup"
             decided = list(updates(dedup.decide(batch)))
             dedup_seconds["dedup"] += time.perf_counter() - started
             commits.add_records(updates.records)  # earlier documents' "superseded" records
             updates.records = []
+            step[0] = "write"
             for doc in decided:
                 commits.write(doc)
+                progress.docs += 1
                 report.count(doc)
                 if on_document:
                     on_document(doc)
                 number += 1
                 _kill_point(f"document:{number}")
+            step[0] = "commit"
             commits.commit(batch[-1].source, deferred.commit, final=last)
+            step[0] = None
         if not commits.count:  # nothing to process: the copies alone
             commits.commit(index_commit=deferred.commit, final=True)
         report.commits = commits.count

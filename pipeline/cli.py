@@ -7,58 +7,105 @@ stdin/stdout), so they compose through pipes or files:
         | pipeline dedup | pipeline write clean/
 
 The CLI only parses options, opens files and turns errors into messages and
-exit codes; all the work is in the stage objects.
+exit codes; all the work is in the stage objects. Those are imported inside
+the commands that use them: ``--help`` and ``--version`` import click and
+little else, and each command only what it runs.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import os
 import sys
-from functools import partial
+import threading
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import click
 
-from . import exitcodes, settings
-from .batch import STATE_LOCK, default_state_dir
-from .batch import run as run_batch
-from .commit import StateMismatch
-from .config import PipelineConfig
-from .dedup import Dedup
-from .dedup.config import SettingsMismatch
-from .document import REJECTED, Document
+from . import __version__, exitcodes
 from .engines import ENGINES, EngineRefused, EngineUnavailable, check_engine, run_function
-from .extract import Extract
-from .jsonl import RecordError, read_documents, write_documents
-from .ledger import LedgerError
-from .lock import Locked, holder
-from .manifest import ManifestError
-from .normalize import Normalize
-from .pool import available_cores
-from .report import load_reports, summary
-from .runner import mark_repeats
-from .sources import listed, read_input
-from .stage import StageFailure
-from .storage import StorageError, is_url, local_path, location
-from .strip import Strip
-from .write import write_all
+
+PROGRESS_EVERY = 60.0  # seconds between progress lines in a log
+
+
+# The library's entry points the commands share, imported on first call.
+def read_documents(stream):
+    from .jsonl import read_documents
+
+    return read_documents(stream)
+
+
+def write_documents(stream, docs) -> None:
+    from .jsonl import write_documents
+
+    write_documents(stream, docs)
+
+
+def is_url(value) -> bool:
+    from .storage import is_url
+
+    return is_url(value)
+
+
+def local_path(value):
+    from .storage import local_path
+
+    return local_path(value)
+
+
+def location(value):
+    from .storage import location
+
+    return location(value)
 
 
 class Context:
-    def __init__(self, verbosity: int):
+    def __init__(self, verbosity: int, progress_every: float = PROGRESS_EVERY):
         self.verbosity = verbosity
-        self.config = PipelineConfig()
+        self.progress_every = progress_every
+        self._config = None
+
+    @property
+    def config(self):
+        """The settings: defaults, then --config, then --set (see ``use_settings``)."""
+        if self._config is None:
+            from .config import PipelineConfig
+
+            self._config = PipelineConfig()
+        return self._config
+
+    def use_settings(self, config_file: Path | None, overrides: tuple[str, ...]) -> None:
+        from . import settings
+
+        try:
+            self._config = settings.load(config_file, overrides)
+        except settings.ConfigError as exc:
+            raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+
+    def progress(self, label: str):
+        """Progress on stderr: a live line on a terminal, a log line now and then elsewhere, none with -q."""
+        from .progress import Progress
+
+        return Progress(label, shown=self.verbosity >= 0, detail=self.verbosity > 0, every=self.progress_every)
 
 
-def _progress(docs: Iterable[Document], label: str, ctx: Context) -> Iterator[Document]:
-    """A progress counter on stderr when it is a terminal, silence otherwise."""
-    if ctx.verbosity < 0 or not sys.stderr.isatty():
-        yield from docs
-        return
-    with click.progressbar(docs, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
+def _count_records_later(stream, progress) -> None:
+    """Give ``progress`` the number of records of a file input, counted on the side."""
+    name = getattr(stream, "name", None)
+    if not isinstance(name, str) or not os.path.isfile(name):
+        return  # stdin or a pipe: no total
+
+    def count() -> None:
+        try:
+            with open(name, "rb") as fh:
+                progress.total = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        except OSError:
+            pass
+
+    threading.Thread(target=count, name="count-records", daemon=True).start()
 
 
 class LocationType(click.ParamType):
@@ -100,16 +147,24 @@ class PipelineGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (SettingsMismatch, StorageError) as exc:
-            raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
-        except RecordError as exc:
-            raise UserError(str(exc), exitcodes.FAILED) from exc
-        except (StateMismatch, ManifestError) as exc:
-            raise UserError(str(exc), exitcodes.FAILED) from exc
-        except StageFailure as exc:
-            # Not the input's fault: nothing is recorded for it, and the
-            # next run tries it again.
-            raise UserError(f"{exc} (not recorded; it is tried again next time)", exitcodes.FAILED) from exc
+        except (ValueError, RuntimeError) as exc:
+            # Imported here, not at start-up: a command imports what it uses.
+            from .commit import StateMismatch
+            from .dedup.config import SettingsMismatch
+            from .jsonl import RecordError
+            from .manifest import ManifestError
+            from .stage import StageFailure
+            from .storage import StorageError
+
+            if isinstance(exc, (SettingsMismatch, StorageError)):
+                raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+            if isinstance(exc, (RecordError, StateMismatch, ManifestError)):
+                raise UserError(str(exc), exitcodes.FAILED) from exc
+            if isinstance(exc, StageFailure):
+                # Not the input's fault: nothing is recorded for it, and the
+                # next run tries it again.
+                raise UserError(f"{exc} (not recorded; it is tried again next time)", exitcodes.FAILED) from exc
+            raise
         except ImportError as exc:  # an incomplete installation, whatever the input
             raise UserError(f"a module is missing from this installation: {exc}", exitcodes.FAILED) from exc
         except BrokenPipeError:
@@ -119,15 +174,21 @@ class PipelineGroup(click.Group):
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeat for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.version_option(package_name="pipeline")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr (no progress either).")
+@click.option("--progress-every", type=click.FloatRange(min=0), default=PROGRESS_EVERY, show_default=True,
+              metavar="SECONDS", help="Off a terminal, one progress line in the log this often.")
+@click.version_option(version=__version__, prog_name="pipeline")
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: bool, progress_every: float) -> None:
     """Clean, normalise and near-deduplicate scraped news and web articles."""
     verbosity = -1 if quiet else verbose
+    from .progress import LineAwareHandler
+
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = Context(verbosity)
+    handler = LineAwareHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    ctx.obj = Context(verbosity, progress_every)
 
 
 def engine_options(command):
@@ -158,7 +219,9 @@ def _stage_command(name: str, make_stage, help_text: str):
     @click.pass_obj
     def command(ctx: Context, input, output) -> None:
         stage = make_stage(ctx.config)
-        write_documents(output, stage(_progress(read_documents(input), name, ctx)))
+        with ctx.progress(name) as progress:
+            _count_records_later(input, progress)
+            write_documents(output, stage(progress.counted(read_documents(input))))
 
     return command
 
@@ -181,28 +244,51 @@ def extract(ctx: Context, raw: tuple, output, engine: str, address: str | None) 
     With --engine ray, files are read and pages extracted in Ray tasks; the
     records are the same, in the same order.
     """
+    from .sources import listed, read_input
+
     raw = tuple(location(item) for item in raw)
-    if _on_ray(engine, address):
-        from .engines import ray_stages
+    with ctx.progress("extract") as progress:
+        if _on_ray(engine, address):
+            from .engines import ray_stages
 
-        docs = ray_stages.extract(raw, ctx.config, address)
-    else:
-        def documents() -> Iterator[Document]:
-            for path, root in listed(raw):
-                yield from read_input(root, path, ctx.config.read)
+            docs = ray_stages.extract(raw, ctx.config, address)
+        else:
+            from .extract import Extract
+            from .runner import mark_repeats
 
-        docs = Extract(ctx.config.extract)(mark_repeats(documents()))
-    with _failures("extract"):
-        write_documents(output, _progress(docs, "extract", ctx))
+            with _failures("extract"):
+                files = list(listed(raw))
+            progress.phase("extract", total=len(files), unit="files")
+
+            def documents():
+                for path, root in files:
+                    yield from read_input(root, path, ctx.config.read)
+                    progress.advance()
+
+            docs = Extract(ctx.config.extract)(mark_repeats(documents()))
+        with _failures("extract"):
+            write_documents(output, progress.counted(docs, units=False))
 
 
-_stage_command("strip", lambda c: Strip(c.strip), """Remove boilerplate lines, recording each with its reason.
+def _strip(config):
+    from .strip import Strip
+
+    return Strip(config.strip)
+
+
+def _normalize(config):
+    from .normalize import Normalize
+
+    return Normalize(config.normalize)
+
+
+_stage_command("strip", _strip, """Remove boilerplate lines, recording each with its reason.
 
     Navigation, share widgets, ads, captions and credits, related links,
     newsletter and cookie boxes, comment forms, spam footers, aggregator
     chrome and repeated teasers. INPUT is a file of document records (default stdin).""")
 
-_stage_command("normalize", lambda c: Normalize(c.normalize), """Normalise Unicode, mojibake, whitespace and paragraphs.
+_stage_command("normalize", _normalize, """Normalise Unicode, mojibake, whitespace and paragraphs.
 
     Rejoins hard-wrapped lines; paragraphs end up separated by one blank line.
     INPUT is a file of document records (default stdin).""")
@@ -227,14 +313,27 @@ def dedup(ctx: Context, input, output, index_path: Path | None, engine: str, add
     Ray tasks; this command reads and writes the records and the index, and
     the decisions are the same.
     """
-    docs = _progress(read_documents(input), "dedup", ctx)
-    if _on_ray(engine, address):
-        from .engines import ray_stages
+    with ctx.progress("dedup") as progress:
+        _count_records_later(input, progress)
+        docs = progress.counted(read_documents(input))
+        if _on_ray(engine, address):
+            from .engines import ray_stages
 
-        write_documents(output, ray_stages.dedup(docs, ctx.config.dedup, index_path, address))
-        return
-    stage = Dedup(ctx.config.dedup, index_path=index_path)
-    write_documents(output, stage(docs))
+            decided = ray_stages.dedup(docs, ctx.config.dedup, index_path, address)
+        else:
+            from .dedup import Dedup
+
+            decided = Dedup(ctx.config.dedup, index_path=index_path)(docs)
+        write_documents(output, _written(decided, progress))
+
+
+def _written(docs, progress):
+    """The output of a stage that reads everything first: a phase of its own."""
+    for number, doc in enumerate(docs):
+        if number == 0:
+            progress.phase("write", total=progress.docs)
+        progress.done += 1
+        yield doc
 
 
 @cli.command()
@@ -246,8 +345,12 @@ def write(ctx: Context, clean_dir, input) -> None:
 
     CLEAN_DIR may be an object-store URL (s3://bucket/clean).
     """
-    with _failures("write"):
-        counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+    from .document import REJECTED
+    from .write import write_all
+
+    with ctx.progress("write") as progress, _failures("write"):
+        _count_records_later(input, progress)
+        counts = write_all(clean_dir, progress.counted(read_documents(input)))
     _summary(ctx, counts)
     if counts.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)
@@ -259,13 +362,10 @@ def write(ctx: Context, clean_dir, input) -> None:
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where run state and the dedup index live (default: CLEAN_DIR/.state; "
                    "required when CLEAN_DIR is a URL).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file of settings, one table per stage ([extract], [dedup], ...).")
-@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE",
-              help="Override one setting, e.g. --set dedup.jaccard_threshold=0.6 (repeatable).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="If another run holds CLEAN_DIR, wait this long for it before giving up.")
-@click.option("--dry-run", is_flag=True, help="Show what would be processed; write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be processed, and what the run would refuse; write nothing.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               help="After the run, add its documents to the shards in this folder (see `pipeline export`).")
 @click.option("--export-format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True,
@@ -275,9 +375,8 @@ def write(ctx: Context, clean_dir, input) -> None:
                    "1: all in this process). Local engine only.")
 @engine_options
 @click.pass_obj
-def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: Path | None,
-        overrides: tuple[str, ...], wait: float, dry_run: bool, export_dir: Path | None, export_format: str,
-        workers: int | None, engine: str, address: str | None) -> None:
+def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, wait: float, dry_run: bool,
+        export_dir: Path | None, export_format: str, workers: int | None, engine: str, address: str | None) -> None:
     """Run every stage over the new files in RAW_DIR, writing to CLEAN_DIR.
 
     Each may be a folder or an object-store URL (s3://bucket/raw, gs://...);
@@ -291,24 +390,45 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
     Exit codes: 0 done, 3 done but some inputs rejected (see the manifest),
     4 another run holds the folder, 2 configuration error, 1 failure.
     """
+    from .batch import has_earlier_runs
+    from .dedup.config import SettingsMismatch
+    from .document import REJECTED
+    from .ledger import LedgerError
+    from .lock import Locked
+    from .report import summary
+    from .settings import ConfigError
+
     export_config = _export_config(export_format, False, 256) if export_dir and not dry_run else None
     try:
-        config = settings.load(config_file, overrides, base=ctx.config)
         run_engine = run_function(engine, address)
         if engine == "local":
-            run_engine = partial(run_engine, workers=workers or available_cores())
+            from .pool import available_cores
+
+            run_engine = functools.partial(run_engine, workers=workers or available_cores())
         elif workers is not None:
             raise EngineRefused("--workers is for the local engine; Ray runs tasks on the cluster's CPUs")
+        state = _state_dir(clean_dir, state_dir, required=False)
+        if state is not None and not has_earlier_runs(state) and ctx.verbosity >= 0 and not dry_run:
+            click.echo(f"{clean_dir}: new clean folder, no earlier runs", err=True)
         with _failures("run"):
-            report = run_engine(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=dry_run)
-    except (settings.ConfigError, EngineUnavailable, EngineRefused) as exc:
+            if dry_run:
+                report = run_engine(raw_dir, clean_dir, ctx.config, state_dir, dry_run=True)
+            else:
+                with ctx.progress("run") as progress:
+                    report = run_engine(raw_dir, clean_dir, ctx.config, state_dir, wait=wait,
+                                        progress=progress)
+    except (ConfigError, EngineUnavailable, EngineRefused) as exc:
         raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except SettingsMismatch as exc:
+        raise UserError(f"{exc}\n{REBUILD_HINT}", exitcodes.CONFIG_ERROR) from exc
     except Locked as exc:
         raise UserError(str(exc), exitcodes.LOCKED) from exc
     except LedgerError as exc:
         raise UserError(str(exc), exitcodes.FAILED) from exc
     if dry_run:
         _show_plan(report)
+        if report.refusals:
+            sys.exit(report.refusals[0][0])
         return
     data = report.to_dict()
     if ctx.verbosity >= 0:
@@ -321,14 +441,36 @@ def run(ctx: Context, raw_dir, clean_dir, state_dir: Path | None, config_file: P
         sys.exit(exitcodes.SOME_REJECTED)
 
 
+REBUILD_HINT = ("To change these settings for good, rebuild the index with them first: "
+                "pipeline index rebuild CLEAN_DIR --set ... (or --config FILE)")
+
+
 def _show_plan(report) -> None:
     click.echo(f"dry run: {report.inputs_seen} raw files, {len(report.inputs_new)} new, "
                f"{len(report.inputs_changed)} changed, {report.inputs_known} already processed")
+    if report.new_clean_folder:
+        click.echo(f"  {report.clean_dir}: new clean folder, no earlier runs")
     for label, names in (("new", report.inputs_new), ("changed", report.inputs_changed)):
         for name in names:
             click.echo(f"  would process ({label}): {name}")
-    if not report.inputs_todo:
+    for code, message in report.refusals:
+        click.echo(f"  the run would refuse (exit code {code}): {message}")
+    if not report.inputs_todo and not report.refusals:
         click.echo("  nothing to do")
+
+
+def _state_dir(clean_dir, state_dir: Path | None, required: bool = True) -> Path | None:
+    """The state folder of CLEAN_DIR: --state-dir, or CLEAN_DIR/.state on a filesystem."""
+    if state_dir is not None:
+        return local_path(state_dir)
+    if is_url(str(clean_dir)):
+        if required:
+            raise UserError(f"{clean_dir} is in an object store: give its state folder with --state-dir",
+                            exitcodes.CONFIG_ERROR)
+        return None
+    from .batch import default_state_dir
+
+    return default_state_dir(clean_dir)
 
 
 @cli.command()
@@ -344,19 +486,22 @@ def _show_plan(report) -> None:
 def status(ctx: Context, clean_dir, raw_dir, state_dir: Path | None, last: int,
            as_json: bool) -> None:
     """Show the last runs on CLEAN_DIR and, with --raw, what is still pending."""
-    if state_dir is None and is_url(clean_dir):
-        raise UserError(f"{clean_dir} is in an object store: give its state folder with --state-dir",
-                        exitcodes.CONFIG_ERROR)
-    state_dir = state_dir or default_state_dir(clean_dir)
+    from .batch import STATE_LOCK, dry_run_report
+    from .ledger import LedgerError
+    from .lock import holder
+    from .report import load_reports
+    from .settings import ConfigError
+
+    state_dir = _state_dir(clean_dir, state_dir)
     reports = load_reports(state_dir, last)
     busy = holder(state_dir / STATE_LOCK)
     pending = None
     if raw_dir is not None:
         try:
-            planned = run_batch(raw_dir, clean_dir, ctx.config, state_dir, dry_run=True)
+            planned = dry_run_report(raw_dir, clean_dir, ctx.config, state_dir)
         except (LedgerError, OSError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
-        except settings.ConfigError as exc:
+        except ConfigError as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         pending = {"new": planned.inputs_new, "changed": planned.inputs_changed,
                    "unchanged": planned.inputs_known}
@@ -473,6 +618,77 @@ def _summary(ctx: Context, counts) -> None:
     if ctx.verbosity >= 0:
         parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("kept", "duplicate", "rejected", "empty"))
         click.echo(f"{sum(counts.values())} documents: {parts}", err=True)
+
+
+def _settings_options(command: click.Command) -> None:
+    """--config and --set on a command; the settings are loaded before it runs."""
+    command.params += [
+        click.Option(["--config", "config_file"], type=click.Path(dir_okay=False, path_type=Path),
+                     help="TOML file of settings, one table per stage ([extract], [dedup], ...)."),
+        click.Option(["--set", "overrides"], multiple=True, metavar="SECTION.KEY=VALUE",
+                     help="Override one setting, e.g. --set dedup.jaccard_threshold=0.6 (repeatable; "
+                          "checked together, after the file)."),
+    ]
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def with_settings(*args, config_file=None, overrides=(), **kwargs):
+        click.get_current_context().find_object(Context).use_settings(config_file, overrides)
+        return callback(*args, **kwargs)
+
+    command.callback = with_settings
+
+
+def _every_command(group: click.Group) -> Iterator[click.Command]:
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            yield from _every_command(command)
+        else:
+            yield command
+
+
+@cli.group()
+def index() -> None:
+    """The dedup index of a clean folder."""
+
+
+@index.command("rebuild")
+@click.argument("clean_dir", type=LocationType(exists=True))
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The state folder, if not CLEAN_DIR/.state (required when CLEAN_DIR is a URL).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="If a run holds CLEAN_DIR, wait this long for it before giving up.")
+@click.pass_obj
+def index_rebuild(ctx: Context, clean_dir, state_dir: Path | None, wait: float) -> None:
+    """Build the dedup index again with the current dedup settings.
+
+    For a change of shingles, permutations, bands, rows or seed, which a run
+    refuses against the old index: every kept document's clean text is
+    signed with the new settings, and the manifest's duplicates are recorded
+    again; no decision changes. Give the same settings to later runs.
+    """
+    from .lock import Locked
+    from .reindex import rebuild_index
+    from .settings import ConfigError
+
+    try:
+        with _failures("index rebuild"):
+            done = rebuild_index(clean_dir, ctx.config.dedup, state_dir, wait)
+    except ConfigError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except Locked as exc:
+        raise UserError(str(exc), exitcodes.LOCKED) from exc
+    if ctx.verbosity >= 0:
+        dropped = (f"; {done.direct_copies_dropped:,} direct copies of earlier runs not kept (their texts are "
+                   "not in the clean folder)" if done.direct_copies_dropped else "")
+        click.echo(f"{done.path}: rebuilt with {done.fingerprint}: {done.kept:,} kept documents, "
+                   f"{done.duplicates:,} duplicates{dropped}", err=True)
+
+
+# Every command takes the settings, including any defined above this line.
+for _command in _every_command(cli):
+    if not any(param.name == "config_file" for param in _command.params):
+        _settings_options(_command)
 
 
 def main() -> None:

@@ -55,6 +55,8 @@ class RunReport:
     exit_code: int | None = None
     commits: int = 0  # checkpoints committed
     repairs: list = field(default_factory=list)  # run state made to match the manifest at the start
+    new_clean_folder: bool = False  # no run had used its state folder before
+    refusals: list = field(default_factory=list)  # dry run: (exit code, what a run would refuse)
     path: Path | None = None  # where save() wrote it
 
     def count(self, doc: Document) -> None:
@@ -88,6 +90,7 @@ class RunReport:
             "raw_dir": self.raw_dir,
             "clean_dir": self.clean_dir,
             "state_dir": self.state_dir,
+            "new_clean_folder": self.new_clean_folder,
             "inputs": {
                 "seen": self.inputs_seen,
                 "new": len(self.inputs_new),
@@ -173,6 +176,9 @@ def _read_reports(state_dir: Path, last: int) -> list[dict]:
     return reports
 
 
+SHOWN_REASONS = 10
+
+
 def summary(data: dict) -> str:
     """A report (as from ``to_dict``) in a few lines for people."""
     inputs, docs = data["inputs"], data["documents"]
@@ -181,6 +187,7 @@ def summary(data: dict) -> str:
         + (f" ({data['error']})" if data.get("error") else ""),
         f"  inputs: {inputs['seen']} seen, {inputs['new']} new, {inputs['changed']} changed, "
         f"{inputs['unchanged']} already processed",
+        *(["  new clean folder: no earlier runs"] if data.get("new_clean_folder") else []),
         f"  documents: {docs['total']} ("
         + ", ".join(f"{docs[s]} {s}" for s in STATUSES)
         + (f"; {docs['already_recorded']} already in the manifest" if docs.get("already_recorded") else "")
@@ -191,11 +198,16 @@ def summary(data: dict) -> str:
         more = len(inputs["changed_files"]) - 5
         lines.append(f"  changed since last processed: {shown}" + (f" and {more} more" if more > 0 else ""))
     if data["rejected_by_reason"]:
+        reasons = list(data["rejected_by_reason"].items())
         lines.append("  rejected or empty, by reason:")
-        lines += [f"    {n:6d}  {reason}" for reason, n in list(data["rejected_by_reason"].items())[:10]]
+        lines += [f"    {n:6d}  {reason}" for reason, n in reasons[:SHOWN_REASONS]]
+        if len(reasons) > SHOWN_REASONS:
+            rest = reasons[SHOWN_REASONS:]
+            lines.append(f"    {sum(n for _, n in rest):6d}  ... and {len(rest)} more reasons (see the run report)")
     if data["removed_lines_by_rule"]:
+        # Every rule: there are a few dozen at most, and a hidden one hides a surprise.
         lines.append("  lines removed, by rule: " + ", ".join(
-            f"{rule} {n}" for rule, n in list(data["removed_lines_by_rule"].items())[:8]))
+            f"{rule} {n}" for rule, n in data["removed_lines_by_rule"].items()))
     if data["stage_seconds"] and docs["total"]:
         lines.append("  seconds per stage: " + ", ".join(f"{k} {v:.2f}" for k, v in data["stage_seconds"].items()))
     speed = data.get("documents_per_second")

@@ -14,21 +14,27 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .config import PipelineConfig
-from .dedup import Dedup
 from .document import DUPLICATE, Document, content_id
 from .extract import Extract
 from .normalize import Normalize
 from .pool import run_chain
 from .stage import MapStage, PerDocument
-from .strip import Strip
 
-DOCUMENT_STAGES = (Extract.name, Strip.name, Normalize.name)
+# "strip" is Strip.name: the strip stage (numpy, the line model) is imported
+# only by the commands that run it.
+DOCUMENT_STAGES = (Extract.name, "strip", Normalize.name)
+
+
+def _strip(config: PipelineConfig) -> MapStage:
+    from .strip import Strip
+
+    return Strip(config.strip)
 
 
 def document_stages(config: PipelineConfig, names: tuple[str, ...] | None = None) -> list[MapStage]:
     """The per-document stages, in order (only those in ``names``, if given);
     an engine may run these anywhere."""
-    makers = ((Extract.name, lambda: Extract(config.extract)), (Strip.name, lambda: Strip(config.strip)),
+    makers = ((Extract.name, lambda: Extract(config.extract)), ("strip", lambda: _strip(config)),
               (Normalize.name, lambda: Normalize(config.normalize)))
     return [make() for name, make in makers if names is None or name in names]
 
@@ -88,6 +94,8 @@ def mark_repeats(docs: Iterable[Document]) -> Iterator[Document]:
 class Timings:
     seconds: Counter = field(default_factory=Counter)  # cumulative, of chained generators
     direct: list = field(default_factory=list)  # Counters of stages' own seconds
+    counts: Counter = field(default_factory=Counter)  # documents each timed step has given out
+    current: str | None = None  # the timed step at work now (for progress reports)
 
     def timed(self, name: str, docs: Iterable[Document]) -> Iterator[Document]:
         """Charge the time spent producing each document to ``name``.
@@ -98,12 +106,16 @@ class Timings:
         it = iter(docs)
         while True:
             start = time.perf_counter()
+            outer, self.current = self.current, name
             try:
                 doc = next(it)
             except StopIteration:
                 self.seconds[name] += time.perf_counter() - start
+                self.current = outer
                 return
+            self.current = outer
             self.seconds[name] += time.perf_counter() - start
+            self.counts[name] += 1
             yield doc
 
     def own(self, order: list[str]) -> dict[str, float]:
@@ -132,6 +144,8 @@ def process(
 ) -> Iterator[Document]:
     """extract -> strip -> normalize -> dedup, over any iterable of documents;
     ``workers`` processes for the per-document stages."""
+    from .dedup import Dedup
+
     timings = timings or Timings()
     docs = prepared(docs, config, timings, workers)
     return timings.timed("dedup", Dedup(config.dedup, index_path=index_path)(docs))

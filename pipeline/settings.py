@@ -12,7 +12,9 @@ has one table per stage, named like the fields of ``PipelineConfig``::
 ``--set dedup.jaccard_threshold=0.6`` overrides a single value on the
 command line. Unknown tables or keys and values of the wrong type are
 refused with a message that names them: a typo must not silently fall back
-to a default.
+to a default. Rules between settings (``dedup.num_perm`` must equal
+``bands * rows``) are checked once every layer is in, so that
+``--set dedup.num_perm=128 --set dedup.bands=32`` is taken as one change.
 """
 from __future__ import annotations
 
@@ -32,12 +34,9 @@ class ConfigError(ValueError):
 def load(path: Path | None = None, overrides: Iterable[str] = (),
          base: PipelineConfig | None = None) -> PipelineConfig:
     """Defaults, then the TOML file at ``path``, then ``section.key=value`` overrides."""
-    config = base or PipelineConfig()
-    if path is not None:
-        config = apply(config, read_toml(Path(path)), origin=str(path))
-    for item in overrides:
-        config = apply(config, parse_override(item), origin="--set")
-    return config
+    layers = [(str(path), read_toml(Path(path)))] if path is not None else []
+    layers += [("--set", parse_override(item)) for item in overrides]
+    return apply_layers(base or PipelineConfig(), layers)
 
 
 def read_toml(path: Path) -> dict:
@@ -64,19 +63,37 @@ def parse_override(item: str) -> dict:
 
 
 def apply(config: PipelineConfig, data: Mapping[str, Any], origin: str) -> PipelineConfig:
-    sections = {f.name: f for f in dataclasses.fields(config)}
+    return apply_layers(config, [(origin, data)])
+
+
+def apply_layers(config: PipelineConfig, layers: Iterable[tuple[str, Mapping[str, Any]]]) -> PipelineConfig:
+    """Each ``(origin, {section: {key: value}})`` in turn, later ones winning.
+
+    Names and types are checked per value, naming where it came from; each
+    section's own rules once, on the section with every layer applied.
+    """
+    sections = {f.name for f in dataclasses.fields(config)}
+    merged: dict[str, dict[str, Any]] = {}
+    origins: dict[str, list[str]] = {}
+    for origin, data in layers:
+        for section, values in data.items():
+            if section not in sections:
+                raise ConfigError(f"{origin}: unknown section [{section}]; known: {', '.join(sections)}")
+            if not isinstance(values, Mapping):
+                raise ConfigError(f"{origin}: [{section}] must be a table of settings")
+            merged.setdefault(section, {}).update(_checked(getattr(config, section), section, values, origin))
+            if origin not in origins.setdefault(section, []):
+                origins[section].append(origin)
     changes = {}
-    for section, values in data.items():
-        if section not in sections:
-            raise ConfigError(f"{origin}: unknown section [{section}]; known: {', '.join(sections)}")
-        if not isinstance(values, Mapping):
-            raise ConfigError(f"{origin}: [{section}] must be a table of settings")
-        current = getattr(config, section)
-        changes[section] = _apply_section(current, section, values, origin)
+    for section, values in merged.items():
+        try:
+            changes[section] = dataclasses.replace(getattr(config, section), **values)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{' with '.join(origins[section])}: invalid [{section}] settings: {exc}") from None
     return dataclasses.replace(config, **changes)
 
 
-def _apply_section(current: Any, section: str, values: Mapping[str, Any], origin: str) -> Any:
+def _checked(current: Any, section: str, values: Mapping[str, Any], origin: str) -> dict[str, Any]:
     hints = typing.get_type_hints(type(current))
     fields = {f.name for f in dataclasses.fields(current)}
     checked = {}
@@ -86,10 +103,7 @@ def _apply_section(current: Any, section: str, values: Mapping[str, Any], origin
                 f"{origin}: unknown setting {section}.{key}; known in [{section}]: {', '.join(sorted(fields))}"
             )
         checked[key] = _coerce(value, hints.get(key), f"{section}.{key}", origin)
-    try:
-        return dataclasses.replace(current, **checked)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{origin}: invalid [{section}] settings: {exc}") from None
+    return checked
 
 
 def _coerce(value: Any, hint: Any, name: str, origin: str) -> Any:

@@ -67,3 +67,23 @@ def test_effective_config_is_json():
     data = as_dict(load(overrides=["extract.timeout_seconds=2"]))
     assert json.loads(json.dumps(data))["extract"]["timeout_seconds"] == 2.0
     assert set(data) == {"read", "extract", "strip", "normalize", "dedup", "run", "supersede"}
+
+
+def test_overrides_are_checked_together():
+    # Each alone breaks num_perm == bands * rows; together they are valid.
+    config = load(overrides=["dedup.num_perm=128", "dedup.bands=32"])
+    assert (config.dedup.num_perm, config.dedup.bands, config.dedup.rows) == (128, 32, 4)
+    with pytest.raises(ConfigError, match="invalid \\[dedup\\]"):
+        load(overrides=["dedup.num_perm=128"])
+
+
+def test_file_and_overrides_are_checked_together(tmp_path):
+    path = write(tmp_path, "[dedup]\nnum_perm = 128\n")
+    assert load(path, ["dedup.bands=32"]).dedup.num_perm == 128
+    with pytest.raises(ConfigError) as err:
+        load(path, ["dedup.bands=16"])
+    assert str(path) in str(err.value) and "--set" in str(err.value)
+
+
+def test_a_later_override_wins():
+    assert load(overrides=["dedup.seed=3", "dedup.seed=4"]).dedup.seed == 4

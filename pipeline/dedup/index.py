@@ -293,3 +293,16 @@ class _Writer:
         if cluster is None:
             raise KeyError(f"kept document {kept_id!r} is not in the index")
         return cluster[0]
+
+
+def stored_fingerprint(path: str | Path) -> str | None:
+    """The settings fingerprint an index file was built with (None if it has
+    none yet), read without changing the file."""
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    finally:
+        db.close()
+    return row[0] if row else None

@@ -42,6 +42,7 @@ from ..commit import Commits, start
 from ..config import PipelineConfig
 from ..document import Document
 from ..ledger import KNOWN, Ledger
+from ..progress import Progress
 from ..report import RunReport
 from ..storage import ObjectFolder
 from . import EngineRefused, require_ray, tasks
@@ -61,20 +62,24 @@ def run(
     wait: float = 0.0,
     dry_run: bool = False,
     address: str | None = None,
+    progress: Progress | None = None,
 ) -> RunReport:
     """``batch.run`` on Ray. ``address``: a cluster to join ("auto", "ray://host:10001");
     None starts Ray on this machine unless it is already initialised.
 
-    ``on_document`` sees each finished document without its text.
+    ``on_document`` sees each finished document without its text;
+    ``progress`` follows the run's steps and the documents written.
     """
+    progress = progress or Progress("run", shown=False)
     ray = require_ray()
     check_supported(config)
     if dry_run:  # planning is the driver's work in both engines
-        return run_local(raw_dir, clean_dir, config, state_dir, wait=wait, dry_run=True)
+        return run_local(raw_dir, clean_dir, config, state_dir, dry_run=True)
 
     def work(raw: Path, clean: Path, state: Path, report: RunReport) -> None:
         with session(ray, address):
-            _run_locked(ray, _absolute(raw), _absolute(clean), _absolute(state), config, report, on_document)
+            _run_locked(ray, _absolute(raw), _absolute(clean), _absolute(state), config, report, on_document,
+                        progress)
 
     return supervised(raw_dir, clean_dir, config, state_dir, wait, work)
 
@@ -129,9 +134,10 @@ def session(ray, address: str | None) -> Iterator[None]:
 
 
 def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig,
-                report: RunReport, on_document) -> None:
+                report: RunReport, on_document, progress: Progress) -> None:
     for folder in clean_temp_folders(clean_dir, state_dir):
         remove_stale_temps(folder)
+    progress.phase("plan")
     clock = _Clock()
     workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
     ledger = Ledger(state_dir / LEDGER)
@@ -145,6 +151,7 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
     clock.lap("plan")
 
     todo = [(number, item) for number, item in enumerate(inputs) if item.state != KNOWN]
+    progress.phase(f"identities of {len(todo):,} files (Ray)")
     shards = 4 * workers
     files = ray.data.from_items(
         [{"file": number, "path": tasks.path_column([item.path])[0]} for number, item in todo]
@@ -165,6 +172,7 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
         changes.update(zip(batch["seq"].tolist(), batch["change"]))
     report.already_recorded = sum(1 for c in changes.values() if tasks.unpack(c) is None)
     clock.lap("identities")
+    progress.phase(f"extract, strip, normalize, sign {len(todo):,} files (Ray)")
 
     # 3: the per-document stages, signatures alongside.
     from . import ray_dedup
@@ -174,10 +182,12 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
                                         "changes": changes})
     docs = ray_dedup.signed(docs, config.dedup).materialize()
     clock.lap("stages")
+    progress.phase("dedup (Ray)")
 
     # 4: dedup, against the index of earlier runs.
     decisions = ray_dedup.decide(ray, docs, config.dedup, state_dir / INDEX, shards)
     clock.lap("dedup")
+    progress.phase("write (Ray)")
 
     # 5: write, then commit: manifest, ledger.
     written = docs.map_batches(tasks.write_docs, batch_format="numpy",
@@ -190,9 +200,12 @@ def _run_locked(ray, raw_dir, clean_dir, state_dir: Path, config: PipelineConfig
             commits.add_records([tasks.unpack(record)])
             doc = tasks.unpack(light)
             report.count(doc)
+            progress.advance()
+            progress.docs += 1
             if on_document:
                 on_document(doc)
     clock.lap("write")
+    progress.phase("commit")
     commits.commit(index_commit=partial(ray_dedup.commit, decisions), final=True)
     report.commits = commits.count
     clock.lap("commit")

@@ -28,7 +28,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def samples_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     raw = root / "raw"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "raw", raw, ignore=shutil.ignore_patterns("seeds", ".*"))
+    shutil.copytree(Path(__file__).resolve().parent / "samples", raw, ignore=shutil.ignore_patterns("seeds", ".*"))
     run(raw, root / "clean")
     out = root / "report.html"
     result = CliRunner().invoke(cli, ["report", str(root / "clean"), "-o", str(out)])

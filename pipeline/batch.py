@@ -35,7 +35,7 @@ from .ledger import KNOWN, Input, Ledger, content_hash, file_stat, object_stat
 from .lock import LOCK_NAME, hold, holder
 from .progress import Progress
 from .report import RUNS_DIR, RunReport, utc_now
-from .runner import STAGE_ORDER, Timings, prepared
+from .runner import POOLED, STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
 from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
 from .supersede import Supersede
@@ -299,6 +299,7 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         step: list[str | None] = [None]
         progress.phase("process", total=len(todo), unit="files", work_total=sum(item.size for item in todo))
         progress.where = lambda: step[0] or timings.current
+        progress.docs_from = lambda: timings.counts[POOLED]  # documents through extract, strip, normalize
         # The last batch is committed with the records of copied inputs, in
         # one sorted append, as a run of one batch would.
         for batch, last in batches(stream, config.run):
@@ -311,7 +312,6 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
             step[0] = "write"
             for doc in decided:
                 commits.write(doc)
-                progress.docs += 1
                 report.count(doc)
                 if on_document:
                     on_document(doc)

@@ -148,6 +148,8 @@ class PipelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (ValueError, RuntimeError) as exc:
+            if not type(exc).__module__.startswith(f"{__package__}."):
+                raise  # click's own (--help exits through one), or not ours
             # Imported here, not at start-up: a command imports what it uses.
             from .commit import StateMismatch
             from .dedup.config import SettingsMismatch

@@ -94,8 +94,8 @@ class Progress:
     def line(self) -> str:
         now = self.now()
         elapsed = now - self.started
-        stage = self.where() if self.where else self.stage
-        parts = [f"{self.label}: {stage}"]
+        stage = (self.where() if self.where else None) or self.stage
+        parts = [self.label if stage == self.label else f"{self.label}: {stage}"]
         if self.total is not None:
             share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
             parts.append(f"{self.done:,}/{self.total:,} {self.unit}{share}")

@@ -57,7 +57,7 @@ def test_off_a_terminal_one_line_every_n_seconds():
         progress.tick()
     lines = out.getvalue().splitlines()
     assert len(lines) == 3  # at 30, 60 and 90 s
-    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ strip: strip, \d+/100 documents", line) for line in lines)
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ strip, \d+/100 documents", line) for line in lines)
 
 
 def test_on_a_terminal_one_line_redrawn_in_place():

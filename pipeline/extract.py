@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
+from .pagemeta import page_metadata
 from .stage import MapStage
 from .timelimit import Overtime, TimeLimit
 
@@ -23,10 +24,11 @@ log = logging.getLogger(__name__)
 class ExtractConfig:
     include_comments: bool = False
     include_tables: bool = True
-    # Strip removes the chrome recall mode lets in well enough, but not the
-    # link lists and teasers precision mode leaves out: precision scores
-    # higher in front of strip.
-    favor_precision: bool = True
+    # Precision mode scores higher in front of strip on news articles, but
+    # on other pages (forums, documentation, listings, services, products)
+    # it drops real content that strip cannot bring back: the default
+    # settings win on every benchmark but that one (bench/bench_wcxb.py).
+    favor_precision: bool = False
     favor_recall: bool = False
     # Precision mode now and then drops almost the whole article: when it
     # returns fewer words than this, read the page again with the default
@@ -46,6 +48,9 @@ class ExtractConfig:
     # Add the paragraphs of containers built like the article's (chunked
     # articles); needs hints (the parsed page).
     sibling_chunks: bool = True
+    # Title and author as the page states them (its <h1>, its JSON-LD)
+    # where trafilatura's guess is weak; needs hints (the parsed page).
+    page_metadata: bool = True
 
 
 class Extract(MapStage):
@@ -106,9 +111,13 @@ class Extract(MapStage):
             return doc.reject(f"HTML the extractor cannot parse ({type(exc).__name__})")
         # Metadata given with the input (a feed's title and date, a crawl's
         # URL) is a fact; the extractor's is a guess that only fills gaps.
-        meta = {k: v for k, v in _metadata(result).items() if not doc.meta.get(k)}
+        found = _metadata(result)
+        if self.config.page_metadata and tree is not None:
+            found.update(page_metadata(tree, found.get("title")))
+        meta = {k: v for k, v in found.items() if not doc.meta.get(k)}
         text = (getattr(result, "text", None) or "").strip() if result is not None else ""
-        done = doc.evolve(kind=TEXT, content="").with_meta(**meta)
+        # Strip judges text extracted from a page otherwise than a dump.
+        done = doc.evolve(kind=TEXT, content="").with_meta(**meta, extracted_from=HTML)
         if not text:
             return done.mark_empty("no main text found in the HTML")
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]

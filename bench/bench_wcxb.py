@@ -59,6 +59,7 @@ VARIANTS = {
     "no strip": (ExtractConfig(), None),
     "line model on HTML": (ExtractConfig(), StripConfig(model_on_html=True)),
     "no sibling chunks": (ExtractConfig(sibling_chunks=False), StripConfig()),
+    "no whole-page rescue": (ExtractConfig(rescue_words=0), StripConfig()),
     "precision + line model (before)": (ExtractConfig(favor_precision=True), StripConfig(model_on_html=True)),
 }
 
@@ -316,6 +317,18 @@ def wcxb_table(results: dict, rows: list[dict]) -> list[str]:
     return out
 
 
+def quality_bands(results: dict, preds: dict, bands=(0.2, 0.5, 0.8, 0.9)) -> list[str]:
+    """Mean F1 of the pages in each band of extract's quality estimate."""
+    edges = (0.0,) + bands + (1.01,)
+    out = ["| quality | pages | F1 |", "|---|---|---|"]
+    for lo, hi in zip(edges, edges[1:]):
+        ids = [i for i, p in preds.items() if p.get("quality") is not None and lo <= p["quality"] < hi]
+        if ids:
+            out.append(f"| {lo:.1f} to {min(hi, 1.0):.1f} | {len(ids)} | "
+                       f"{sum(results[i]['f1'] for i in ids) / len(ids):.3f} |")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=0, help="only the first N pages of wcxb_dev (quick runs)")
@@ -341,7 +354,7 @@ def main() -> int:
         from pipeline.strip.score import page_counts
         sh_scorer = type("SH", (), {"page_counts": staticmethod(page_counts)})
 
-    results, sh_results, speed = {}, {}, {}
+    results, sh_results, speed, shipped_preds = {}, {}, {}, {}
     for setting in ("defaults", "no_comments"):
         name = f"trafilatura {'defaults' if setting == 'defaults' else 'include_comments=False'}"
         results[name] = page_scores(scorer, wc_rows, trafilatura_outputs(WCXB, wc_rows, setting))
@@ -350,13 +363,20 @@ def main() -> int:
     for name, (econf, sconf) in variants.items():
         docs, per_page = extracted(WCXB, wc_rows, econf)
         speed[name] = per_page
-        results[f"pipeline: {name}"] = page_scores(scorer, wc_rows, pipeline_outputs(docs, sconf))
+        preds = pipeline_outputs(docs, sconf)
+        results[f"pipeline: {name}"] = page_scores(scorer, wc_rows, preds)
+        if name == "shipped":
+            shipped_preds = preds
         if use_sh:
             sh_docs, _ = extracted(SH, sh_rows, econf)
             sh_results[f"pipeline: {name}"] = sh_scores(sh_scorer, sh_rows, pipeline_outputs(sh_docs, sconf))
 
     print(f"## wcxb_dev HTML ({len(wc_rows)} pages; WCXB metric, mean per page of word F1)\n")
     print("\n".join(wcxb_table(results, wc_rows)))
+    bands = quality_bands(results.get("pipeline: shipped", {}), shipped_preds)
+    if len(bands) > 2:
+        print("\n## wcxb_dev F1 by extract's quality estimate (shipped)\n")
+        print("\n".join(bands))
     if use_sh:
         print(f"\n## scrapinghub_aeb HTML ({len(sh_rows)} pages; Scrapinghub word 4-gram metric)\n")
         print("| method | F1 | P | R |\n|---|---|---|---|")

@@ -116,3 +116,13 @@ def page_metadata(tree, title: str | None) -> dict:
     if author:
         out["author"] = author
     return out
+
+
+def declares_article(tree) -> bool:
+    """Whether the page calls itself an article (``og:type`` "article")."""
+    if tree is None:
+        return False
+    for el in tree.iter("meta"):
+        if (el.get("property") or "").strip().lower() == "og:type":
+            return (el.get("content") or "").strip().lower() == "article"
+    return False

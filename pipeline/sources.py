@@ -301,7 +301,15 @@ def _read_warc(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Do
     number = 0
     try:
         for record in warc.iter_records(stream, config.max_document_bytes):
-            if record.type != "response":
+            if record.problem and record.type in ("response", ""):
+                # A broken record that may have been a page: recorded, and
+                # reading goes on at the next record.
+                number += 1
+                reason = f"broken WARC record: {record.problem}"
+                doc_id = content_id(f"{source}:{number}:{reason}".encode())
+                yield Document(id=doc_id, source=source, offset=number).reject(reason)
+                continue
+            if record.type != "response" or record.problem:
                 continue  # requests, metadata and warcinfo are not documents
             number += 1
             yield _from_warc_record(record, source, number, config)

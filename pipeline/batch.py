@@ -14,6 +14,7 @@ entries without their manifest records are removed before anything else.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -36,7 +37,8 @@ from .lock import LOCK_NAME, hold
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
-from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
+from .sources import (UNREADABLE_FOLDER, UNREADABLE_REASON, ReadConfig, Receipt, discover, path_problem,
+                      path_problem_of_object, read_input, relative_source)
 from .supersede import Supersede
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import temp_folders
@@ -51,6 +53,7 @@ CLEAN_LOCK = ".lock"
 # commit), to prove a killed run loses nothing.
 KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
 _UNREADABLE = "unreadable:"
+UNREADABLE_PROBLEMS = (UNREADABLE_REASON, UNREADABLE_FOLDER)
 
 
 def default_state_dir(clean_dir: Path) -> Path:
@@ -78,7 +81,9 @@ def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=
     for source, path, problem, stat in listed:
         size = 0
         digest = None if problem or not stat else hashed.get(source) or ledger.cached(source, *stat)
-        if problem:
+        if problem and problem.startswith(UNREADABLE_PROBLEMS):
+            key = f"{_UNREADABLE}{source}"  # a disk or permission fault: tried again next run
+        elif problem:
             # Nothing to hash (or nothing we may read): the problem is the identity.
             key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
         elif digest is None:
@@ -234,9 +239,13 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
 
         def documents() -> Iterator[Document]:
-            for item in inputs:
+            for position, item in enumerate(inputs):
                 if item.state != KNOWN:
-                    yield from read_input(raw_dir, item.path, config.read)
+                    receipt = Receipt()
+                    yield from read_input(raw_dir, item.path, config.read, receipt)
+                    if receipt.digest and receipt.digest != item.key:
+                        # Changed since the listing: the ledger records the bytes that were read.
+                        inputs[position] = dataclasses.replace(item, key=receipt.digest)
 
         timings = Timings()
         deferred = DeferredIndex(index)

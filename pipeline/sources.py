@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from . import warc
-from .decode import DecodeError, declared_charset, decode
+from .decode import DecodeError, declared_charset, decode, replaced
 from .document import HTML, TEXT, Document, content_id
 from .storage import ObjectFolder
 
@@ -51,13 +51,23 @@ class _Bounded(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``limit`` bytes."""
 
     def __init__(self, inner: BinaryIO, limit: float):
-        self.inner, self.limit, self.count = inner, limit, 0
+        self.inner, self.limit, self.count, self.junk = inner, limit, 0, False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buf) -> int:
-        data = self.inner.read(len(buf))
+        try:
+            # One gzip member at a time (read1), so that data read before
+            # a bad member header is not lost with the exception.
+            data = self.inner.read1(len(buf)) if isinstance(self.inner, gzip.GzipFile) else self.inner.read(len(buf))
+        except gzip.BadGzipFile:
+            if not self.count:
+                raise
+            # Bytes after the last whole gzip member that are no gzip member
+            # (junk appended by a server or a copy): the members stand.
+            self.junk = True
+            return 0
         self.count += len(data)
         if self.count > self.limit:
             raise _TooLarge(f"decompresses to more than {self.limit / MB:.0f} MB")
@@ -302,9 +312,10 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
     try:
         with opener() as fh:
             stream: BinaryIO = fh
+            bounded = None
             if gzipped:
-                limit = _gzip_limit(size(), config)
-                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), limit))
+                bounded = _Bounded(gzip.GzipFile(fileobj=fh), _gzip_limit(size(), config))
+                stream = io.BufferedReader(bounded)
             elif not hasattr(fh, "peek"):  # an object store's stream: buffered, to peek at it
                 stream = io.BufferedReader(_Bounded(fh, math.inf))
             if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
@@ -313,7 +324,10 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
                 yield from _read_jsonl(stream, source, config)
             else:
                 data = stream.read(config.max_document_bytes + 1)
-                yield _one_document(data, source, suffix, config)
+                doc = _one_document(data, source, suffix, config)
+                if bounded is not None and bounded.junk and doc.pending:
+                    doc = doc.evolve(meta=dict(doc.meta, repaired="bytes after the gzip data ignored"))
+                yield doc
     except _TooLarge as exc:
         yield _failed(source, f"gzip bomb or oversized archive: {exc}")
     except (EOFError, zlib.error) as exc:
@@ -398,7 +412,16 @@ def _one_document(data: bytes, source: str, suffix: str, config: ReadConfig) -> 
         text, encoding = decode(data, declared_charset(data) if kind == HTML else None)
     except DecodeError as exc:
         return doc.reject(str(exc))
-    return doc.evolve(kind=kind, content=text, meta={"encoding": encoding})
+    return doc.evolve(kind=kind, content=text, meta=_decoded_meta({}, text, data, encoding))
+
+
+def _decoded_meta(meta: dict, text: str, data: bytes, encoding: str) -> dict:
+    """The encoding used, and the repair when bytes had to be replaced."""
+    meta = dict(meta, encoding=encoding)
+    count = replaced(text, data)
+    if count:
+        meta["repaired"] = f"{count} invalid {encoding} byte sequence{'s' if count > 1 else ''} replaced"
+    return meta
 
 
 def _read_jsonl(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Document]:
@@ -495,7 +518,7 @@ def _from_warc_record(record: warc.WarcRecord, source: str, number: int, config:
         text, encoding = decode(body, declared_charset(body, response.content_type))
     except DecodeError as exc:
         return doc.reject(str(exc))
-    return doc.evolve(kind=HTML, content=text, meta=dict(doc.meta, encoding=encoding))
+    return doc.evolve(kind=HTML, content=text, meta=_decoded_meta(doc.meta, text, body, encoding))
 
 
 def _gunzip_bounded(data: bytes, limit: int) -> bytes:

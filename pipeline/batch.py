@@ -174,13 +174,17 @@ def supervised(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | Non
     outcome and exit code. Shared by every engine.
     """
     raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
-    with hold(_locks(clean_dir, state_dir), wait):
+    with hold(run_locks(clean_dir, state_dir), wait):
         started = time.perf_counter()
         try:
             report.save(state_dir)  # "running": a killed run stays listed
             work(raw_dir, clean_dir, state_dir, report)
             report.outcome = "completed"
             report.exit_code = exitcodes.SOME_REJECTED if report.documents.get(REJECTED) else exitcodes.OK
+        except KeyboardInterrupt:
+            report.outcome, report.error = "interrupted", "interrupted (SIGINT)"
+            report.exit_code = exitcodes.INTERRUPTED
+            raise
         except BaseException as exc:
             report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
             report.exit_code = exitcodes.CONFIG_ERROR if isinstance(exc, SettingsMismatch) else exitcodes.FAILED
@@ -212,7 +216,7 @@ def _begin(raw_dir, clean_dir, state_dir, config: PipelineConfig) -> tuple:
     return raw_dir, clean_dir, state_dir, report
 
 
-def _locks(clean_dir, state_dir: Path) -> list[Path]:
+def run_locks(clean_dir, state_dir: Path) -> list[Path]:
     # An object store has no locks; the state folder's lock guards its clean folder too.
     if isinstance(clean_dir, ObjectFolder):
         return [state_dir / STATE_LOCK]

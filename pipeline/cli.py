@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sqlite3
 import sys
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,7 @@ from .commit import StateMismatch
 from .config import PipelineConfig
 from .dedup import Dedup
 from .dedup.config import SettingsMismatch
+from .dedup.index import IndexUnreadable
 from .document import REJECTED, Document
 from .engines import ENGINES, EngineRefused, EngineUnavailable, check_engine, run_function
 from .extract import Extract
@@ -43,7 +45,7 @@ from .sources import listed, read_input
 from .stage import StageFailure
 from .storage import StorageError, is_url, local_path, location
 from .strip import Strip
-from .write import write_all
+from .write import Unfinished, write_all, write_lock
 
 
 class Context:
@@ -102,7 +104,7 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except (SettingsMismatch, StorageError) as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
-        except RecordError as exc:
+        except (RecordError, ManifestError, IndexUnreadable) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
         except (StateMismatch, ManifestError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
@@ -110,9 +112,14 @@ class PipelineGroup(click.Group):
             # Not the input's fault: nothing is recorded for it, and the
             # next run tries it again.
             raise UserError(f"{exc} (not recorded; it is tried again next time)", exitcodes.FAILED) from exc
+        except sqlite3.Error as exc:  # the index on a full or failing disk
+            raise UserError(f"the dedup index failed: {exc}; nothing was committed", exitcodes.FAILED) from exc
         except BrokenPipeError:
             sys.stderr.close()  # downstream closed early (e.g. `| head`): not an error
             ctx.exit(exitcodes.OK)
+        except KeyboardInterrupt:  # Ctrl-C: like a shell, 130; a run's report says "interrupted"
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(exitcodes.INTERRUPTED)
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -238,14 +245,24 @@ def dedup(ctx: Context, input, output, index_path: Path | None, engine: str, add
 @cli.command()
 @click.argument("clean_dir", type=LocationType())
 @click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="If a run holds CLEAN_DIR, wait this long for it before giving up.")
 @click.pass_obj
-def write(ctx: Context, clean_dir, input) -> None:
+def write(ctx: Context, clean_dir, input, wait: float) -> None:
     """Write kept documents to CLEAN_DIR/<id>.txt and update CLEAN_DIR/manifest.jsonl.
 
-    CLEAN_DIR may be an object-store URL (s3://bucket/clean).
+    CLEAN_DIR may be an object-store URL (s3://bucket/clean). Takes the same
+    lock as a run on a folder CLEAN_DIR (exit code 4 while one holds it).
+    Every record must be decided (through dedup): one still pending is
+    refused and nothing is written.
     """
-    with _failures("write"):
-        counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+    try:
+        with _failures("write"), write_lock(clean_dir, wait):
+            counts = write_all(clean_dir, _progress(read_documents(input), "write", ctx))
+    except Locked as exc:
+        raise UserError(str(exc), exitcodes.LOCKED) from exc
+    except Unfinished as exc:
+        raise UserError(str(exc), exitcodes.FAILED) from exc
     _summary(ctx, counts)
     if counts.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)

@@ -72,6 +72,10 @@ def unpack_text(data: bytes | None) -> str | None:
     return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
 
 
+class IndexUnreadable(RuntimeError):
+    """The index file is not a SQLite database (corrupt, or some other file)."""
+
+
 class DedupIndex:
     """Documents kept by earlier runs, for one set of dedup settings."""
 
@@ -81,6 +85,16 @@ class DedupIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly in ``write``.
         self._db = sqlite3.connect(str(self.path), isolation_level=None)
+        try:
+            self._open(config)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock: not the file's fault
+                raise
+            raise IndexUnreadable(f"the dedup index {self.path} cannot be used ({exc}); move it away to "
+                                  "start a new one (earlier documents are then not compared)") from None
+
+    def _open(self, config: DedupConfig) -> None:
         self._db.execute("PRAGMA journal_mode=DELETE")
         with self._transaction():
             for statement in _SCHEMA.strip().split(";"):
@@ -119,7 +133,8 @@ class DedupIndex:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # a failed COMMIT (disk full) may have ended it already
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 

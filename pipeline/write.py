@@ -32,18 +32,27 @@ def write_document(clean_dir, doc: Document, written: list | None = None) -> dic
     make durable with the rest of a batch.
     """
     sync = written is None or isinstance(clean_dir, storage.ObjectFolder)
-    names = []
-    if doc.status == KEPT:
-        names.append(manifest.clean_path(doc.id))
-        storage.write_text(clean_dir, names[-1], doc.text + "\n", sync=sync)
-    if doc.removed:
-        names.append(f"{AUDIT_DIR}/{doc.id}.jsonl")
-        with storage.open_write(clean_dir, names[-1], sync=sync) as fh:
-            for removal in doc.removed:
-                fh.write(json.dumps(removal.to_dict(), ensure_ascii=False) + "\n")
+    files = document_files(doc)
+    for name, text in files.items():
+        storage.write_text(clean_dir, name, text, sync=sync)
     if not sync:
-        written.extend(Path(clean_dir) / name for name in names)
+        written.extend(Path(clean_dir) / name for name in files)
     return manifest.record_of(doc)
+
+
+def document_files(doc: Document) -> dict[str, str]:
+    """The files of one finished document, by name below the clean folder:
+    its clean text when kept, the audit of its removed lines when it has any."""
+    files = {}
+    if doc.status == KEPT:
+        files[manifest.clean_path(doc.id)] = doc.text + "\n"
+    if doc.removed:
+        files[audit_path(doc.id)] = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in doc.removed)
+    return files
+
+
+def audit_path(doc_id: str) -> str:
+    return f"{AUDIT_DIR}/{doc_id}.jsonl"
 
 
 def temp_folders(clean_dir) -> list[Path]:

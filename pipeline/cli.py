@@ -29,7 +29,6 @@ from .commit import StateMismatch
 from .config import PipelineConfig
 from .dedup import Dedup
 from .dedup.config import SettingsMismatch
-from .dedup.index import IndexUnreadable
 from .document import REJECTED, Document
 from .engines import ENGINES, EngineRefused, EngineUnavailable, check_engine, run_function
 from .extract import Extract
@@ -104,7 +103,7 @@ class PipelineGroup(click.Group):
             return super().invoke(ctx)
         except (SettingsMismatch, StorageError) as exc:
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
-        except (RecordError, ManifestError, IndexUnreadable) as exc:
+        except (RecordError, ManifestError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc
         except (StateMismatch, ManifestError) as exc:
             raise UserError(str(exc), exitcodes.FAILED) from exc

@@ -72,10 +72,6 @@ def unpack_text(data: bytes | None) -> str | None:
     return None if data is None else zlib.decompress(data).decode("utf-8", "surrogatepass")
 
 
-class IndexUnreadable(RuntimeError):
-    """The index file is not a SQLite database (corrupt, or some other file)."""
-
-
 class DedupIndex:
     """Documents kept by earlier runs, for one set of dedup settings."""
 
@@ -87,12 +83,9 @@ class DedupIndex:
         self._db = sqlite3.connect(str(self.path), isolation_level=None)
         try:
             self._open(config)
-        except sqlite3.DatabaseError as exc:
+        except BaseException:
             self._db.close()
-            if isinstance(exc, sqlite3.OperationalError):  # a full disk, a lock: not the file's fault
-                raise
-            raise IndexUnreadable(f"the dedup index {self.path} cannot be used ({exc}); move it away to "
-                                  "start a new one (earlier documents are then not compared)") from None
+            raise
 
     def _open(self, config: DedupConfig) -> None:
         self._db.execute("PRAGMA journal_mode=DELETE")

@@ -150,8 +150,8 @@ def table(results: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the results here as JSON")
-    ap.add_argument("--focus", choices=("precision", "balanced", "recall"), default="precision",
-                    help="trafilatura favor_precision / default settings / favor_recall (extract's default: precision)")
+    ap.add_argument("--focus", choices=("precision", "balanced", "recall"), default="balanced",
+                    help="trafilatura favor_precision / default settings / favor_recall (extract's default: balanced)")
     ap.add_argument("--fast", action="store_true", help="trafilatura fast=True")
     ap.add_argument("--model", type=Path, help="strip model JSON (default: the shipped one)")
     args = ap.parse_args()

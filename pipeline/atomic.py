@@ -31,6 +31,7 @@ def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8", syn
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     binary = "b" in mode
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs follow the umask
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else encoding) as fh:
             yield fh
             if sync:
@@ -96,6 +97,18 @@ def _syncfs(folder: Path) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the system tells it."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path, text: str) -> None:

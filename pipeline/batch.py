@@ -14,6 +14,7 @@ entries without their manifest records are removed before anything else.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -37,7 +38,8 @@ from .progress import Progress
 from .report import RUNS_DIR, RunReport, utc_now
 from .runner import POOLED, STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
-from .sources import ReadConfig, discover, path_problem, path_problem_of_object, read_input, relative_source
+from .sources import (UNREADABLE_FOLDER, UNREADABLE_REASON, ReadConfig, Receipt, discover, path_problem,
+                      path_problem_of_object, read_input, relative_source)
 from .supersede import Supersede
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import temp_folders
@@ -52,6 +54,7 @@ CLEAN_LOCK = ".lock"
 # commit), to prove a killed run loses nothing.
 KILL_AT_ENV = "PIPELINE_TEST_KILL_AT"
 _UNREADABLE = "unreadable:"
+UNREADABLE_PROBLEMS = (UNREADABLE_REASON, UNREADABLE_FOLDER)
 
 
 def default_state_dir(clean_dir: Path) -> Path:
@@ -79,7 +82,9 @@ def plan(raw_dir, ledger: Ledger, config: ReadConfig = ReadConfig(), hash_files=
     for source, path, problem, stat in listed:
         size = 0
         digest = None if problem or not stat else hashed.get(source) or ledger.cached(source, *stat)
-        if problem:
+        if problem and problem.startswith(UNREADABLE_PROBLEMS):
+            key = f"{_UNREADABLE}{source}"  # a disk or permission fault: tried again next run
+        elif problem:
             # Nothing to hash (or nothing we may read): the problem is the identity.
             key = f"problem:{content_id(f'{source}:{problem}'.encode())}"
         elif digest is None:
@@ -206,13 +211,17 @@ def supervised(raw_dir, clean_dir, config: PipelineConfig, state_dir: Path | Non
     outcome and exit code. Shared by every engine.
     """
     raw_dir, clean_dir, state_dir, report = _begin(raw_dir, clean_dir, state_dir, config)
-    with hold(_locks(clean_dir, state_dir), wait):
+    with hold(run_locks(clean_dir, state_dir), wait):
         started = time.perf_counter()
         try:
             report.save(state_dir)  # "running": a killed run stays listed
             work(raw_dir, clean_dir, state_dir, report)
             report.outcome = "completed"
             report.exit_code = exitcodes.SOME_REJECTED if report.documents.get(REJECTED) else exitcodes.OK
+        except KeyboardInterrupt:
+            report.outcome, report.error = "interrupted", "interrupted (SIGINT)"
+            report.exit_code = exitcodes.INTERRUPTED
+            raise
         except BaseException as exc:
             report.outcome, report.error = "failed", f"{type(exc).__name__}: {exc}"
             report.exit_code = exitcodes.CONFIG_ERROR if isinstance(exc, SettingsMismatch) else exitcodes.FAILED
@@ -250,7 +259,7 @@ def _begin_paths(clean_dir, state_dir) -> tuple:
     return clean_dir, local_path(state_dir) if state_dir else default_state_dir(clean_dir)
 
 
-def _locks(clean_dir, state_dir: Path) -> list[Path]:
+def run_locks(clean_dir, state_dir: Path) -> list[Path]:
     # An object store has no locks; the state folder's lock guards its clean folder too.
     if isinstance(clean_dir, ObjectFolder):
         return [state_dir / STATE_LOCK]
@@ -281,9 +290,14 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         todo = [item for item in inputs if item.state != KNOWN]
 
         def documents() -> Iterator[Document]:
-            for item in todo:
-                yield from read_input(raw_dir, item.path, config.read)
-                progress.advance(1, work=item.size)
+            for position, item in enumerate(inputs):
+                if item.state != KNOWN:
+                    receipt = Receipt()
+                    yield from read_input(raw_dir, item.path, config.read, receipt)
+                    if receipt.digest and receipt.digest != item.key:
+                        # Changed since the listing: the ledger records the bytes that were read.
+                        inputs[position] = dataclasses.replace(item, key=receipt.digest)
+                    progress.advance(1, work=item.size)
 
         timings = Timings()
         deferred = DeferredIndex(index)

@@ -172,6 +172,15 @@ class PipelineGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # downstream closed early (e.g. `| head`): not an error
             ctx.exit(exitcodes.OK)
+        except KeyboardInterrupt:  # Ctrl-C: like a shell, 130; a run's report says "interrupted"
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(exitcodes.INTERRUPTED)
+        except Exception as exc:
+            import sqlite3  # only once something failed: start-up stays light
+
+            if isinstance(exc, sqlite3.Error):  # the index on a full or failing disk
+                raise UserError(f"the dedup index failed: {exc}; nothing was committed", exitcodes.FAILED) from exc
+            raise
 
 
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -341,18 +350,29 @@ def _written(docs, progress):
 @cli.command()
 @click.argument("clean_dir", type=LocationType())
 @click.argument("input", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="If a run holds CLEAN_DIR, wait this long for it before giving up.")
 @click.pass_obj
-def write(ctx: Context, clean_dir, input) -> None:
+def write(ctx: Context, clean_dir, input, wait: float) -> None:
     """Write kept documents to CLEAN_DIR/<id>.txt and update CLEAN_DIR/manifest.jsonl.
 
-    CLEAN_DIR may be an object-store URL (s3://bucket/clean).
+    CLEAN_DIR may be an object-store URL (s3://bucket/clean). Takes the same
+    lock as a run on a folder CLEAN_DIR (exit code 4 while one holds it).
+    Every record must be decided (through dedup): one still pending is
+    refused and nothing is written.
     """
     from .document import REJECTED
-    from .write import write_all
+    from .lock import Locked
+    from .write import Unfinished, write_all, write_lock
 
-    with ctx.progress("write") as progress, _failures("write"):
-        _count_records_later(input, progress)
-        counts = write_all(clean_dir, progress.counted(read_documents(input)))
+    try:
+        with ctx.progress("write") as progress, _failures("write"), write_lock(clean_dir, wait):
+            _count_records_later(input, progress)
+            counts = write_all(clean_dir, progress.counted(read_documents(input)))
+    except Locked as exc:
+        raise UserError(str(exc), exitcodes.LOCKED) from exc
+    except Unfinished as exc:
+        raise UserError(str(exc), exitcodes.FAILED) from exc
     _summary(ctx, counts)
     if counts.get(REJECTED):
         sys.exit(exitcodes.SOME_REJECTED)
@@ -507,10 +527,14 @@ def status(ctx: Context, clean_dir, raw_dir, state_dir: Path | None, last: int,
             raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
         pending = {"new": planned.inputs_new, "changed": planned.inputs_changed,
                    "unchanged": planned.inputs_known}
+    lost = _lost_outputs(clean_dir)
     if as_json:
-        click.echo(json.dumps({"running": busy, "runs": reports, "pending": pending}, indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps({"running": busy, "runs": reports, "pending": pending, "missing_outputs": lost},
+                              indent=2, ensure_ascii=False))
         return
+    if lost:
+        click.echo(f"{len(lost)} outputs named by the manifest are missing (first: {lost[0]}): "
+                   "'pipeline verify' tells more, and --raw RAW --restore writes them again")
     if busy is not None:
         click.echo(f"a run is in progress ({busy or 'holder unknown'})")
     if not reports:
@@ -614,6 +638,102 @@ def report_command(ctx: Context, clean_dir, output: Path, raw_dir: Path | None, 
         size = report_html.write(clean_dir, output, state_dir=state_dir, raw_dir=raw_dir, config=config)
     if ctx.verbosity >= 0:
         click.echo(f"report: {output} ({size:,} bytes)", err=True)
+
+
+@cli.command()
+@click.argument("clean_dir", type=LocationType(exists=True))
+@click.option("--raw", "raw_dir", type=LocationType(exists=True),
+              help="The raw folder (or URL) the outputs were made from: also find changed outputs.")
+@click.option("--restore", is_flag=True, help="With --raw: write missing and changed outputs again.")
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The state folder, if not CLEAN_DIR/.state (required when CLEAN_DIR is a URL).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings to make outputs again with (default: those of the last completed run).")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.KEY=VALUE", help="Override one setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_obj
+def verify(ctx: Context, clean_dir, raw_dir, restore: bool, state_dir: Path | None, config_file: Path | None,
+           overrides: tuple[str, ...], as_json: bool) -> None:
+    """Check that every clean text and audit file the manifest names is there.
+
+    With --raw, each is also made again from its raw file and compared (a
+    changed file is found), and with --restore, missing and changed ones are
+    written again, under the run lock. Exit code 0 when nothing is missing
+    or changed (or all of it was restored), 1 otherwise.
+    """
+    from . import settings
+    from .batch import default_state_dir, run_locks
+    from .lock import Locked, hold
+    from .verify import verify as check
+
+    if restore and raw_dir is None:
+        raise UserError("--restore needs --raw: outputs are made again from the raw files", exitcodes.CONFIG_ERROR)
+    if state_dir is None and is_url(clean_dir):
+        if raw_dir is not None:
+            raise UserError(f"{clean_dir} is in an object store: give its state folder with --state-dir",
+                            exitcodes.CONFIG_ERROR)
+    state_dir = state_dir or (None if is_url(clean_dir) else default_state_dir(clean_dir))
+    try:
+        config = settings.load(config_file, overrides, base=_last_config(state_dir, ctx.config))
+        lock = hold(run_locks(location(clean_dir), state_dir)) if restore else contextlib.nullcontext()
+        with _failures("verify"), lock:
+            found = check(clean_dir, raw_dir, config, restore=restore)
+    except settings.ConfigError as exc:
+        raise UserError(str(exc), exitcodes.CONFIG_ERROR) from exc
+    except Locked as exc:
+        raise UserError(str(exc), exitcodes.LOCKED) from exc
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _show_findings(found, raw_dir is not None)
+    if found.damaged:
+        sys.exit(exitcodes.FAILED)
+
+
+def _lost_outputs(clean_dir) -> list[str] | None:
+    """Clean texts and audit files the manifest names that are not there (None: not looked at)."""
+    from .manifest import read_manifest
+    from .verify import missing_outputs
+
+    if is_url(clean_dir):
+        return None  # one request per object: 'pipeline verify' does that on purpose
+    with _failures("status"):
+        return [out.name for out in missing_outputs(clean_dir, read_manifest(clean_dir))]
+
+
+def _last_config(state_dir: Path | None, base):
+    """The settings of the last completed run, which made the outputs."""
+    from . import settings
+    from .report import load_reports
+
+    if state_dir is None:
+        return base
+    for data in reversed(load_reports(state_dir, 0)):
+        if data.get("outcome") == "completed" and isinstance(data.get("config"), dict):
+            try:
+                return settings.apply(base, data["config"], origin=f"the run report {data.get('file')}")
+            except settings.ConfigError as exc:  # a report of an older version
+                logging.getLogger(__name__).warning("default settings used: %s", exc)
+                return base
+    return base
+
+
+def _show_findings(found, checked: bool) -> None:
+    what = "missing or changed" if checked else "missing"
+    click.echo(f"{found.outputs} outputs named by the manifest: {len(found.missing)} missing"
+               + (f", {len(found.changed)} changed, {len(found.unchecked)} not checked" if checked else "")
+               + (f"; {len(found.restored)} restored" if found.restored else ""))
+    restored = {out.name for out in found.restored}
+    for label, outs in (("missing", found.missing), ("changed", found.changed)):
+        for out in outs[:50]:
+            click.echo(f"  {label}: {out.name} ({out.source})" + (" - restored" if out.name in restored else ""))
+        if len(outs) > 50:
+            click.echo(f"  ... and {len(outs) - 50} more {label}")
+    for out, why in found.unchecked[:20]:
+        click.echo(f"  not checked: {out.name} ({out.source}): {why}")
+    if found.damaged and not found.restored:
+        click.echo(f"{len(found.damaged)} {what}: 'pipeline verify CLEAN --raw RAW --restore' writes them again"
+                   if checked else f"{len(found.damaged)} {what}: add --raw RAW --restore to write them again")
 
 
 def _summary(ctx: Context, counts) -> None:

@@ -3,7 +3,9 @@
 Order of evidence: a byte-order mark, then strict UTF-8 (by far the most
 common, and a strict decode almost never succeeds by accident on legacy
 bytes), then a charset declared in an HTML <meta> or HTTP header, then
-UTF-8 with a few broken bytes replaced, then a statistical guess. Binary data is refused rather than turned into noise.
+UTF-8 with a few broken bytes replaced (``replaced`` counts them, for the
+record), then a statistical guess. Binary data is refused rather than
+turned into noise.
 """
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ class DecodeError(ValueError):
 
 
 def looks_binary(data: bytes, sample: int = 8192) -> bool:
+    """Binary by proportion: control bytes (NUL among them) in more than 5%
+    of the first ``sample`` bytes. A page with a stray NUL is still text."""
     head = data[:sample]
     if not head:
         return False
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return True
-    controls = sum(head.count(bytes([b])) for b in _CONTROL)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL))
     return controls / len(head) > 0.05
 
 
@@ -55,18 +59,48 @@ def _known(name: str) -> str | None:
         return None
 
 
-def _mostly_utf8(data: bytes, per_mille: float = 2.0) -> bool:
-    """UTF-8 with a few broken bytes (a bad splice, a truncated character).
-
-    Text in a legacy encoding has a broken sequence at every non-ASCII
-    letter, far more than one per thousand bytes.
-    """
+def _utf8_evidence(data: bytes) -> tuple[int, int]:
+    """(valid multi-byte characters, broken sequences) of the bytes read as UTF-8."""
     text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd") - data.count("\ufffd".encode())
-    # Evidence of UTF-8 is needed too: legacy text with one "é" or "£" has
-    # a single broken byte and no valid multi-byte character at all.
-    valid = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
-    return valid >= broken and broken <= max(len(data) * per_mille / 1000, 2)
+    valid = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+    return valid, broken
+
+
+def _mostly_utf8(data: bytes, declared: str | None = None, per_mille: float = 2.0) -> bool:
+    """UTF-8 with a few broken bytes (a bad splice, a truncated character,
+    a stray byte of another charset).
+
+    Text in a legacy encoding has a broken sequence at nearly every
+    non-ASCII letter and hardly ever a valid multi-byte character (those
+    read as mojibake: "Ã©"). So a few broken sequences next to valid UTF-8
+    characters are repairs to make, not evidence of another charset; so are
+    a few in a page that declares UTF-8.
+    """
+    valid, broken = _utf8_evidence(data)
+    few = max(len(data) * per_mille / 1000, 2)
+    if valid >= broken and broken <= few:
+        return True
+    return declared in ("utf-8", "utf_8") and broken <= max(few, 8)
+
+
+def _utf8_with_strays(data: bytes) -> bool:
+    """UTF-8 with a few stray bytes of another charset (cp1252 quotes pasted
+    in) that fits no rule by counts when the page is small.
+
+    Valid multi-byte characters are evidence of UTF-8: legacy text hardly
+    ever has them (they read as mojibake, "cafÃ©"). Legacy text has its
+    broken bytes side by side, in the letters of its words; stray bytes
+    stand alone.
+    """
+    text = data.decode("utf-8", errors="replace")
+    valid, broken = _utf8_evidence(data)
+    return valid > 0 and broken <= 2 * valid + 8 and "\ufffd\ufffd" not in text
+
+
+def replaced(text: str, data: bytes) -> int:
+    """How many replacement characters decoding put into ``text``."""
+    return text.count("\ufffd") - data.count("\ufffd".encode())
 
 
 def _guess(sample: bytes):
@@ -106,15 +140,20 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared
         except (UnicodeDecodeError, LookupError):
             pass
-    if _mostly_utf8(data):
+    if _mostly_utf8(data, declared):
         return data.decode("utf-8", errors="replace"), "utf-8"
     best = _guess(data[:200_000])
     if best is None or best.encoding is None:
-        if _mostly_utf8(data, per_mille=10):
+        if _mostly_utf8(data, declared, per_mille=10):
             return data.decode("utf-8", errors="replace"), "utf-8"
         raise DecodeError("undecodable bytes: no text encoding fits")
     try:
-        return data.decode(best.encoding), best.encoding
+        text = data.decode(best.encoding)
     except UnicodeDecodeError:
-        # The guess fitted the sample but not the whole: keep what is text.
-        return data.decode(best.encoding, errors="replace"), best.encoding
+        pass
+    else:
+        if _utf8_with_strays(data):
+            return data.decode("utf-8", errors="replace"), "utf-8"
+        return text, best.encoding
+    # The guess fitted the sample but not the whole: keep what is text.
+    return data.decode(best.encoding, errors="replace"), best.encoding

@@ -24,7 +24,7 @@ FINAL_STATES = (KEPT, DUPLICATE, REJECTED, EMPTY)
 HTML = "html"
 TEXT = "text"
 
-META_KEYS = ("title", "date", "author", "url", "sitename", "language")
+META_KEYS = ("title", "date", "author", "url", "sitename", "language", "repaired")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
+from .fallback import page_paragraphs, quality, rescue
+from .pagemeta import declares_article, page_metadata
 from .stage import MapStage
 from .timelimit import Overtime, TimeLimit
 
@@ -23,10 +25,11 @@ log = logging.getLogger(__name__)
 class ExtractConfig:
     include_comments: bool = False
     include_tables: bool = True
-    # Strip removes the chrome recall mode lets in well enough, but not the
-    # link lists and teasers precision mode leaves out: precision scores
-    # higher in front of strip.
-    favor_precision: bool = True
+    # Precision mode scores higher in front of strip on news articles, but
+    # on other pages (forums, documentation, listings, services, products)
+    # it drops real content that strip cannot bring back: the default
+    # settings win on every benchmark but that one (bench/bench_wcxb.py).
+    favor_precision: bool = False
     favor_recall: bool = False
     # Precision mode now and then drops almost the whole article: when it
     # returns fewer words than this, read the page again with the default
@@ -46,6 +49,16 @@ class ExtractConfig:
     # Add the paragraphs of containers built like the article's (chunked
     # articles); needs hints (the parsed page).
     sibling_chunks: bool = True
+    # Title and author as the page states them (its <h1>, its JSON-LD)
+    # where trafilatura's guess is weak; needs hints (the parsed page).
+    page_metadata: bool = True
+    # When the extracted text has fewer words than rescue_words and fewer
+    # than rescue_share of the words the page shows outside its chrome, the
+    # extractor missed the content (a forum thread, a listing of cards):
+    # the page is read whole instead (fallback.py), unless it calls itself
+    # an article. 0: never.
+    rescue_words: int = 350
+    rescue_share: float = 0.2
 
 
 class Extract(MapStage):
@@ -106,9 +119,13 @@ class Extract(MapStage):
             return doc.reject(f"HTML the extractor cannot parse ({type(exc).__name__})")
         # Metadata given with the input (a feed's title and date, a crawl's
         # URL) is a fact; the extractor's is a guess that only fills gaps.
-        meta = {k: v for k, v in _metadata(result).items() if not doc.meta.get(k)}
-        text = (getattr(result, "text", None) or "").strip() if result is not None else ""
-        done = doc.evolve(kind=TEXT, content="").with_meta(**meta)
+        found = _metadata(result)
+        if self.config.page_metadata and tree is not None:
+            found.update(page_metadata(tree, found.get("title")))
+        meta = {k: v for k, v in found.items() if not doc.meta.get(k)}
+        text = _text_of(result).strip()
+        # Strip judges text extracted from a page otherwise than a dump.
+        done = doc.evolve(kind=TEXT, content="").with_meta(**meta, extracted_from=HTML)
         if not text:
             return done.mark_empty("no main text found in the HTML")
         paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
@@ -116,7 +133,17 @@ class Extract(MapStage):
             return done.reject(f"extracted text has too many paragraphs (over {self.config.max_paragraphs:,})")
         if self.config.sibling_chunks:
             paragraphs = sibling_chunks(tree, paragraphs)
-        hints = paragraph_hints(paragraphs, index) if index else ()
+        page = page_paragraphs(tree) if tree is not None else None
+        # A page that calls itself an article has one main text: the
+        # extractor's choice of it stands, however short.
+        if page is not None and self.config.rescue_words > 0 and not declares_article(tree):
+            paragraphs, rescued = rescue(paragraphs, page, self.config.rescue_words, self.config.rescue_share)
+        else:
+            rescued = False
+        if page is not None:
+            done = done.with_meta(quality=quality(paragraphs, page, rescued))
+        # A page read whole is judged on its text alone, as it was measured.
+        hints = paragraph_hints(paragraphs, index) if index and not rescued else ()
         return done.evolve(content="\n\n".join(paragraphs), hints=hints)
 
 

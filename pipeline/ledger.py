@@ -83,6 +83,18 @@ class LedgerError(ValueError):
     pass
 
 
+def _text_map(value, path: Path, name: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise LedgerError(f"input ledger {path}: '{name}' is not a map of names to hashes; "
+                          "move it away to reprocess every input")
+    return dict(value)
+
+
+def _is_stat(value) -> bool:
+    return isinstance(value, list) and len(value) == 5 and all(isinstance(v, int) for v in value[:4]) \
+        and isinstance(value[4], str)
+
+
 class Ledger:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -102,16 +114,22 @@ class Ledger:
             raise LedgerError(f"input ledger {self.path} is unreadable ({exc}); "
                               "move it away to reprocess every input") from None
         if isinstance(data, dict) and data.get("format") == FORMAT:
-            self.hashes = dict(data.get("hashes", {}))
-            self.paths = dict(data.get("paths", {}))
-            self.stats = dict(data.get("stats", {}))
-            self.saved_at = float(data.get("saved_at", 0.0))
+            self.hashes = _text_map(data.get("hashes", {}), self.path, "hashes")
+            self.paths = _text_map(data.get("paths", {}), self.path, "paths")
+            self.stats = dict(data.get("stats", {})) if isinstance(data.get("stats", {}), dict) else None
+            saved_at = data.get("saved_at", 0.0)
+            if self.stats is None or not all(_is_stat(v) for v in self.stats.values()) \
+                    or not isinstance(saved_at, (int, float)):
+                raise LedgerError(f"input ledger {self.path} has stats or a time of the wrong shape; "
+                                  "move it away to reprocess every input")
+            self.saved_at = float(saved_at)
             self.manifest = data.get("manifest") if isinstance(data.get("manifest"), dict) else None
-        elif isinstance(data, dict):  # first format: a flat hash -> source map
-            self.hashes = {k: str(v) for k, v in data.items()}
+        elif isinstance(data, dict) and "format" not in data:  # first format: a flat hash -> source map
+            self.hashes = _text_map(data, self.path, "hashes")
             self.paths = {v: k for k, v in self.hashes.items()}
         else:
-            raise LedgerError(f"input ledger {self.path} has an unknown format")
+            raise LedgerError(f"input ledger {self.path} has an unknown format; "
+                              "move it away to reprocess every input")
 
     def cached(self, source: str, stat: list, changed_ns: int) -> str | None:
         """The hash recorded for this file if its stat is unchanged and safe to trust."""

@@ -52,6 +52,8 @@ def record_of(doc: Document) -> dict:
     for key in META_KEYS:
         if doc.meta.get(key):
             rec[key] = doc.meta[key]
+    if doc.meta.get("quality") is not None:  # set by extract for HTML pages
+        rec["quality"] = doc.meta["quality"]
     if doc.removed:
         rec["removed_lines"] = dict(sorted(Counter(r.rule for r in doc.removed).items()))
     return rec

@@ -16,6 +16,7 @@ run like any program fault in one process.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -87,7 +88,8 @@ def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter
     finished = False
     try:
         for chunk in _chunks(docs):
-            in_flight.append(pool.submit(_work, chunk))
+            with _ctrl_c_deferred(first=not in_flight and not finished):
+                in_flight.append(pool.submit(_work, chunk))
             # Hand on whatever is done, oldest first, without waiting...
             while in_flight and in_flight[0].done():
                 yield from _results(in_flight.popleft(), seconds)
@@ -98,8 +100,35 @@ def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter
             yield from _results(in_flight.popleft(), seconds)
         finished = True
     finally:
-        # On a failure, do not wait for chunks nobody will read.
-        pool.shutdown(wait=finished, cancel_futures=True)
+        if not finished:
+            # A failure or Ctrl-C: stop the workers now rather than after
+            # their chunks, and before this process exits; a worker still
+            # starting would otherwise find the pool's queues gone and print
+            # a traceback over the run's last words.
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred(first: bool) -> Iterator[None]:
+    """Ctrl-C held back while the first task starts the workers: a worker
+    forked after this process gave up on the pool would print a traceback."""
+    if not first or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    try:
+        yield
+    except BaseException:
+        if caught:  # e.g. EOFError: the fork server got the Ctrl-C too
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _results(future, seconds: Counter) -> list[Document]:
@@ -130,7 +159,7 @@ def _context(html: bool):
     # Imported once in the server, shared by every worker forked from it;
     # trafilatura only when the run has pages to extract. (Effective for the
     # first pool of this process: the server then keeps running.)
-    ctx.set_forkserver_preload(["pipeline.runner"] + (["trafilatura"] if html else []))
+    ctx.set_forkserver_preload(["pipeline._forkserver", "pipeline.runner"] + (["trafilatura"] if html else []))
     return ctx
 
 

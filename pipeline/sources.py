@@ -8,24 +8,28 @@ REJECTED document whose reason says why, and the run goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import io
 import json
 import math
 import os
 import posixpath
+import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from . import warc
-from .decode import DecodeError, declared_charset, decode
+from .decode import DecodeError, declared_charset, decode, replaced
 from .document import HTML, TEXT, Document, content_id
 from .storage import ObjectFolder
 
 MB = 1024 * 1024
 UNREADABLE_REASON = "unreadable file"  # an I/O error: the next run tries the file again
+UNREADABLE_FOLDER = "unreadable folder"  # and every file in it
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 WARC_SUFFIXES = {".warc", ".arc"}
@@ -47,13 +51,23 @@ class _Bounded(io.RawIOBase):
     """A read-only stream that refuses to yield more than ``limit`` bytes."""
 
     def __init__(self, inner: BinaryIO, limit: float):
-        self.inner, self.limit, self.count = inner, limit, 0
+        self.inner, self.limit, self.count, self.junk = inner, limit, 0, False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buf) -> int:
-        data = self.inner.read(len(buf))
+        try:
+            # One gzip member at a time (read1), so that data read before
+            # a bad member header is not lost with the exception.
+            data = self.inner.read1(len(buf)) if isinstance(self.inner, gzip.GzipFile) else self.inner.read(len(buf))
+        except gzip.BadGzipFile:
+            if not self.count:
+                raise
+            # Bytes after the last whole gzip member that are no gzip member
+            # (junk appended by a server or a copy): the members stand.
+            self.junk = True
+            return 0
         self.count += len(data)
         if self.count > self.limit:
             raise _TooLarge(f"decompresses to more than {self.limit / MB:.0f} MB")
@@ -65,20 +79,94 @@ class _TooLarge(Exception):
     pass
 
 
+@dataclass
+class Receipt:
+    """What reading one file actually read: the SHA-256 of all its bytes, or
+    None when they could not all be read. A file can change or vanish
+    between the listing and the reading; the input ledger records this
+    hash, not the listing's."""
+
+    digest: str | None = None
+
+
+class _Hashing(io.RawIOBase):
+    """A file descriptor read through a running SHA-256 of its bytes.
+
+    Seekable (the WARC reader may go back over a broken record); bytes read
+    a second time are hashed once.
+    """
+
+    def __init__(self, fd: int):
+        self.fd, self.sha, self.pos, self.hashed = fd, hashlib.sha256(), 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.pos = os.lseek(self.fd, offset, whence)
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readinto(self, buf) -> int:
+        count = os.readv(self.fd, [buf])
+        end = self.pos + count
+        if end > self.hashed:
+            if self.pos > self.hashed:  # a seek forward skipped bytes: hash them too
+                os.lseek(self.fd, self.hashed, os.SEEK_SET)
+                self.sha.update(os.read(self.fd, self.pos - self.hashed))
+                os.lseek(self.fd, end, os.SEEK_SET)
+            self.sha.update(memoryview(buf)[max(self.hashed - self.pos, 0):count])
+            self.hashed = end
+        self.pos = end
+        return count
+
+    def drain(self) -> str:
+        """Hash what nobody read (a reader may stop early), then the digest."""
+        os.lseek(self.fd, self.hashed, os.SEEK_SET)
+        for chunk in iter(lambda: os.read(self.fd, 1 << 20), b""):
+            self.sha.update(chunk)
+            self.hashed += len(chunk)
+        self.pos = self.hashed
+        return self.sha.hexdigest()
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.fd)
+        super().close()
+
+
+class _Outside(Exception):
+    pass
+
+
 def discover(raw_dir: Path) -> list[Path]:
     """Every file below raw_dir, in a stable order; hidden files skipped.
 
     Symbolic links to folders are listed (not followed), so that they are
-    reported rather than silently ignored.
+    reported rather than silently ignored; so are folders that cannot be
+    read (``path_problem`` says why).
     """
     found = []
-    for dirpath, dirnames, filenames in os.walk(raw_dir):
+    unreadable: list[Path] = []
+
+    def failed(exc: OSError) -> None:
+        if exc.filename is not None and Path(exc.filename) != Path(raw_dir):
+            unreadable.append(Path(exc.filename))
+        else:
+            raise exc  # the raw folder itself: the run cannot go on
+
+    for dirpath, dirnames, filenames in os.walk(raw_dir, onerror=failed):
         visible = sorted(d for d in dirnames if not d.startswith("."))
         linked = [d for d in visible if os.path.islink(os.path.join(dirpath, d))]
         dirnames[:] = [d for d in visible if d not in linked]
         names = sorted([f for f in filenames if not f.startswith(".")] + linked)
         found.extend(Path(dirpath) / f for f in names)
-    return found
+    return found + unreadable
 
 
 def relative_source(path: Path, root: Path) -> str:
@@ -115,8 +203,9 @@ def read_tree(raw_dir: Path, config: ReadConfig = ReadConfig()) -> Iterator[Docu
         yield from read_file(path, raw_dir, config)
 
 
-def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
-    for doc in _read_file(path, root, config):
+def read_file(path: Path, root: Path, config: ReadConfig = ReadConfig(),
+              receipt: Receipt | None = None) -> Iterator[Document]:
+    for doc in _read_file(path, root, config, receipt if receipt is not None else Receipt()):
         yield _check_lines(doc, config)
 
 
@@ -129,20 +218,78 @@ def _check_lines(doc: Document, config: ReadConfig) -> Document:
     return doc
 
 
-def _read_file(path: Path, root: Path, config: ReadConfig) -> Iterator[Document]:
+def _read_file(path: Path, root: Path, config: ReadConfig, receipt: Receipt) -> Iterator[Document]:
     source = relative_source(path, root)
     problem = path_problem(path, root, config)
+    raw = None
+    if not problem:
+        try:
+            raw = _open_inside(path, root)
+            problem = _size_problem(os.fstat(raw.fd).st_size, config)
+        except _Outside as exc:
+            problem = str(exc)
+        except OSError as exc:
+            problem = f"{UNREADABLE_REASON} ({exc.strerror or exc})"
     if problem:
+        if raw is not None:
+            raw.close()
         yield Document(id=content_id(f"{source}:{problem}".encode()), source=source).reject(problem)
         return
-    yield from _read_stream(lambda: open(path, "rb"), path.name, lambda: path.stat().st_size, source, config)
+
+    @contextlib.contextmanager
+    def opened() -> Iterator[BinaryIO]:
+        with raw, io.BufferedReader(raw) as stream:
+            try:
+                yield stream
+            finally:  # also when the reader gave up on the file (a gzip bomb)
+                with contextlib.suppress(OSError):
+                    receipt.digest = raw.drain()
+
+    yield from _read_stream(opened, path.name, lambda: os.fstat(raw.fd).st_size, source, config)
 
 
-def read_input(raw, path, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
-    """Documents of one raw file of ``raw``, a folder path or a ``storage.ObjectFolder``."""
+def _open_inside(path: Path, root: Path) -> _Hashing:
+    """Open a raw file for reading, checking what was opened, not the name.
+
+    A folder on the way may have been swapped for a link to somewhere else
+    since the listing: the real path of the open file must still be inside
+    the raw folder, and it must be a regular file (a FIFO would block).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        real = _real_path(fd, path, info)
+        if real is None or not real.is_relative_to(os.path.realpath(root)):
+            raise _Outside("symbolic link leading outside the raw folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise _Outside("not a regular file")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return _Hashing(fd)
+
+
+def _real_path(fd: int, path: Path, info: os.stat_result) -> Path | None:
+    """Where the open file really is (None if that cannot be told)."""
+    with contextlib.suppress(OSError):
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))  # Linux: the kernel's own answer
+    real = Path(os.path.realpath(path))
+    with contextlib.suppress(OSError):
+        now = os.stat(real)
+        if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+            return real
+    return None
+
+
+def read_input(raw, path, config: ReadConfig = ReadConfig(), receipt: Receipt | None = None) -> Iterator[Document]:
+    """Documents of one raw file of ``raw``, a folder path or a ``storage.ObjectFolder``.
+
+    With a ``receipt``, a file on disk leaves there the hash of the bytes read.
+    """
     if isinstance(raw, ObjectFolder):
         return read_object(raw, raw.entry(str(path)), config)
-    return read_file(Path(path), Path(raw), config)
+    return read_file(Path(path), Path(raw), config, receipt)
 
 
 def read_object(folder: ObjectFolder, entry, config: ReadConfig = ReadConfig()) -> Iterator[Document]:
@@ -165,9 +312,10 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
     try:
         with opener() as fh:
             stream: BinaryIO = fh
+            bounded = None
             if gzipped:
-                limit = _gzip_limit(size(), config)
-                stream = io.BufferedReader(_Bounded(gzip.GzipFile(fileobj=fh), limit))
+                bounded = _Bounded(gzip.GzipFile(fileobj=fh), _gzip_limit(size(), config))
+                stream = io.BufferedReader(bounded)
             elif not hasattr(fh, "peek"):  # an object store's stream: buffered, to peek at it
                 stream = io.BufferedReader(_Bounded(fh, math.inf))
             if suffix in WARC_SUFFIXES or _peek(stream).startswith(b"WARC/"):
@@ -176,7 +324,10 @@ def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> It
                 yield from _read_jsonl(stream, source, config)
             else:
                 data = stream.read(config.max_document_bytes + 1)
-                yield _one_document(data, source, suffix, config)
+                doc = _one_document(data, source, suffix, config)
+                if bounded is not None and bounded.junk and doc.pending:
+                    doc = doc.evolve(meta=dict(doc.meta, repaired="bytes after the gzip data ignored"))
+                yield doc
     except _TooLarge as exc:
         yield _failed(source, f"gzip bomb or oversized archive: {exc}")
     except (EOFError, zlib.error) as exc:
@@ -198,6 +349,14 @@ def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> s
 
 
 def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:
+    os.lstat(path)  # a file gone since the listing is unreadable, not "not a regular file"
+    if path.is_dir() and not path.is_symlink():  # listed because it cannot be read
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as exc:
+            return f"{UNREADABLE_FOLDER} ({exc.strerror or exc})"
+        return "a folder, not a file"
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(root.resolve()):
@@ -253,7 +412,16 @@ def _one_document(data: bytes, source: str, suffix: str, config: ReadConfig) -> 
         text, encoding = decode(data, declared_charset(data) if kind == HTML else None)
     except DecodeError as exc:
         return doc.reject(str(exc))
-    return doc.evolve(kind=kind, content=text, meta={"encoding": encoding})
+    return doc.evolve(kind=kind, content=text, meta=_decoded_meta({}, text, data, encoding))
+
+
+def _decoded_meta(meta: dict, text: str, data: bytes, encoding: str) -> dict:
+    """The encoding used, and the repair when bytes had to be replaced."""
+    meta = dict(meta, encoding=encoding)
+    count = replaced(text, data)
+    if count:
+        meta["repaired"] = f"{count} invalid {encoding} byte sequence{'s' if count > 1 else ''} replaced"
+    return meta
 
 
 def _read_jsonl(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Document]:
@@ -301,7 +469,15 @@ def _read_warc(stream: BinaryIO, source: str, config: ReadConfig) -> Iterator[Do
     number = 0
     try:
         for record in warc.iter_records(stream, config.max_document_bytes):
-            if record.type != "response":
+            if record.problem and record.type in ("response", ""):
+                # A broken record that may have been a page: recorded, and
+                # reading goes on at the next record.
+                number += 1
+                reason = f"broken WARC record: {record.problem}"
+                doc_id = content_id(f"{source}:{number}:{reason}".encode())
+                yield Document(id=doc_id, source=source, offset=number).reject(reason)
+                continue
+            if record.type != "response" or record.problem:
                 continue  # requests, metadata and warcinfo are not documents
             number += 1
             yield _from_warc_record(record, source, number, config)
@@ -342,7 +518,7 @@ def _from_warc_record(record: warc.WarcRecord, source: str, number: int, config:
         text, encoding = decode(body, declared_charset(body, response.content_type))
     except DecodeError as exc:
         return doc.reject(str(exc))
-    return doc.evolve(kind=HTML, content=text, meta=dict(doc.meta, encoding=encoding))
+    return doc.evolve(kind=HTML, content=text, meta=_decoded_meta(doc.meta, text, body, encoding))
 
 
 def _gunzip_bounded(data: bytes, limit: int) -> bytes:

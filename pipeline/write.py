@@ -9,6 +9,7 @@ it was, and a re-run writes the same files with the same bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Iterable
 
 from . import manifest, storage
 from .atomic import remove_stale_temps
-from .document import KEPT, Document
+from .document import FINAL_STATES, KEPT, Document
+from .lock import hold
 
 AUDIT_DIR = "audit"
 
@@ -30,18 +32,27 @@ def write_document(clean_dir, doc: Document, written: list | None = None) -> dic
     make durable with the rest of a batch.
     """
     sync = written is None or isinstance(clean_dir, storage.ObjectFolder)
-    names = []
-    if doc.status == KEPT:
-        names.append(manifest.clean_path(doc.id))
-        storage.write_text(clean_dir, names[-1], doc.text + "\n", sync=sync)
-    if doc.removed:
-        names.append(f"{AUDIT_DIR}/{doc.id}.jsonl")
-        with storage.open_write(clean_dir, names[-1], sync=sync) as fh:
-            for removal in doc.removed:
-                fh.write(json.dumps(removal.to_dict(), ensure_ascii=False) + "\n")
+    files = document_files(doc)
+    for name, text in files.items():
+        storage.write_text(clean_dir, name, text, sync=sync)
     if not sync:
-        written.extend(Path(clean_dir) / name for name in names)
+        written.extend(Path(clean_dir) / name for name in files)
     return manifest.record_of(doc)
+
+
+def document_files(doc: Document) -> dict[str, str]:
+    """The files of one finished document, by name below the clean folder:
+    its clean text when kept, the audit of its removed lines when it has any."""
+    files = {}
+    if doc.status == KEPT:
+        files[manifest.clean_path(doc.id)] = doc.text + "\n"
+    if doc.removed:
+        files[audit_path(doc.id)] = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in doc.removed)
+    return files
+
+
+def audit_path(doc_id: str) -> str:
+    return f"{AUDIT_DIR}/{doc_id}.jsonl"
 
 
 def temp_folders(clean_dir) -> list[Path]:
@@ -51,11 +62,35 @@ def temp_folders(clean_dir) -> list[Path]:
     return [Path(clean_dir), Path(clean_dir) / AUDIT_DIR]
 
 
+class Unfinished(ValueError):
+    """Records that no stage has decided on: not for the manifest."""
+
+
+def write_lock(clean_dir, wait: float = 0.0) -> contextlib.AbstractContextManager:
+    """The lock a run holds on ``clean_dir`` (none for an object store, which has no locks)."""
+    from .batch import default_state_dir, run_locks  # batch imports this module
+
+    where = storage.location(clean_dir)
+    if isinstance(where, storage.ObjectFolder):
+        return contextlib.nullcontext()
+    return hold(run_locks(where, default_state_dir(where)), wait)
+
+
 def write_all(clean_dir, docs: Iterable[Document]) -> Counter:
     """Write every document, then the merged manifest. Returns counts by status.
 
-    ``clean_dir`` is a folder path or an object-store URL.
+    ``clean_dir`` is a folder path or an object-store URL. Every record must
+    be decided (kept, duplicate, rejected or empty): one still pending, or
+    of a status the manifest does not know, raises ``Unfinished`` before
+    anything is written.
     """
+    docs = list(docs)
+    unfinished = [doc for doc in docs if doc.status not in FINAL_STATES]
+    if unfinished:
+        first = unfinished[0]
+        raise Unfinished(f"{len(unfinished)} of {len(docs)} records are not decided (status "
+                         f"{first.status!r}, e.g. {first.id} from {first.source}): pass them through "
+                         "dedup first; nothing was written")
     clean_dir = storage.location(clean_dir)
     if isinstance(clean_dir, Path):
         clean_dir.mkdir(parents=True, exist_ok=True)

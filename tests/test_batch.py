@@ -247,14 +247,14 @@ def test_file_failing_while_read_is_tried_again_next_run(tmp_path, monkeypatch):
     (raw / "a.txt").write_text(article(11), encoding="utf-8")
     (raw / "b.txt").write_text(article(12), encoding="utf-8")
     (raw / "c-mirror.txt").write_text(article(12), encoding="utf-8")
-    real_open = open
+    real_open = os.open
 
     def failing_open(path, *args, **kwargs):  # the disk fails under the run, after planning
         if Path(path).name == "b.txt":
             raise OSError(5, "Input/output error")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", failing_open, raising=False)
+    monkeypatch.setattr(sources.os, "open", failing_open)
     first = run(raw, clean)
     rows = {r["source"]: r for r in read_manifest(clean)}
     assert rows["b.txt"]["status"] == "rejected" and rows["b.txt"]["reason"].startswith("unreadable file")

@@ -5,7 +5,7 @@ import codecs
 
 import pytest
 
-from pipeline.decode import DecodeError, declared_charset, decode, looks_binary
+from pipeline.decode import DecodeError, declared_charset, decode, looks_binary, replaced
 
 FRENCH = (
     "Le conseil municipal a voté mercredi soir la création d'une piste cyclable "
@@ -180,3 +180,40 @@ def test_central_european_text_is_still_read_as_cp1250():
 
 def test_pound_sign_in_short_legacy_text():
     assert decode("M\u00fcller said the \u00a3 fell.".encode("cp1252"))[0] == "M\u00fcller said the \u00a3 fell."
+
+
+# -- a few stray bytes in a small UTF-8 page: repaired, not read as another charset --
+
+STRAYS = "Le café du port rouvre vendredi. ".encode() + b"It\x92s open again. " * 5
+
+
+def test_small_utf8_page_with_stray_bytes_stays_utf8():
+    text, encoding = decode(STRAYS)
+    assert encoding == "utf-8" and text.startswith("Le café du port")
+    assert replaced(text, STRAYS) == 5
+
+
+def test_declared_utf8_page_with_a_few_stray_bytes_stays_utf8():
+    data = b"<html><head><meta charset='utf-8'></head><body><p>It\x92s open, the mayor said.</p></body></html>"
+    text, encoding = decode(data, declared_charset(data))
+    assert encoding == "utf-8" and "It\ufffds open" in text
+
+
+@pytest.mark.parametrize("text, codec", [
+    ("Дёшево и сердито, сказал мэр.", "cp1251"),
+    ("Городской совет одобрил новую дорожку.", "koi8_r"),
+    ("Rada miasta zatwierdziła w środę budowę.", "cp1250"),
+])
+def test_short_legacy_text_with_an_accidental_utf8_pair_is_still_legacy(text, codec):
+    decoded, encoding = decode(text.encode(codec))
+    assert "\ufffd" not in decoded
+
+
+def test_one_nul_byte_does_not_make_a_page_binary():
+    page = b"<html><body><p>The quay\x00 reopened on Friday.</p>" + b"<p>The ferry runs again.</p>" * 40 + b"</body></html>"
+    assert not looks_binary(page)
+    assert decode(page)[1] == "utf-8"
+
+
+def test_many_nul_bytes_are_binary():
+    assert looks_binary(b"text\x00\x00\x00 more\x00\x00" * 100)

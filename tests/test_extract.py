@@ -200,12 +200,15 @@ def test_precision_mode_retries_with_default_settings_when_it_finds_little(monke
         return _Result(short if precise else long)
 
     monkeypatch.setattr(Extract, "_bare_extraction", fake)
-    out = extract(html_doc("<html><body><p>x</p></body></html>"))
+    out = extract(html_doc("<html><body><p>x</p></body></html>"), favor_precision=True)
     assert calls == [True, False]
     assert out.text.split("\n\n")[0] == (short if picked == "short" else long).split("\n")[0]
     calls.clear()
-    extract(html_doc("<html><body><p>x</p></body></html>"), retry_words=0)
+    extract(html_doc("<html><body><p>x</p></body></html>"), favor_precision=True, retry_words=0)
     assert calls == [True]
+    calls.clear()
+    extract(html_doc("<html><body><p>x</p></body></html>"))
+    assert calls == [False]  # the default settings: read once
 
 
 def _chunked_page(chunk_class: str) -> str:

@@ -168,8 +168,10 @@ def test_file_urls_are_paths(raw_copy, tmp_path):
 
 def test_write_command_to_s3(s3, raw_copy, tmp_path):
     runner = CliRunner()
-    records = tmp_path / "records.jsonl"
-    assert runner.invoke(cli, ["extract", str(raw_copy), "-o", str(records)]).exit_code == 0
+    extracted, records = tmp_path / "extracted.jsonl", tmp_path / "records.jsonl"
+    assert runner.invoke(cli, ["extract", str(raw_copy), "-o", str(extracted)]).exit_code == 0
+    # write takes decided records only: through dedup first
+    assert runner.invoke(cli, ["dedup", str(extracted), "-o", str(records)]).exit_code == 0
     prefix = s3.fresh()
     result = runner.invoke(cli, ["write", s3.url(f"{prefix}/clean"), str(records)])
     assert result.exit_code in (0, 3), result.output

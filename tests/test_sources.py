@@ -265,3 +265,35 @@ def test_read_tree_over_the_samples(raw_copy):
     assert by_source["dumps/riverside-courier-bridge-closure.txt"][0].kind == TEXT
     lakeland = by_source["news/lakeland-observer-snowfield.html"][0]
     assert lakeland.meta["encoding"] == "cp1252" and "\u201cthe mountain\u2019s thermometer\u201d" in lakeland.content
+
+
+# -- repairs: recorded in the manifest, not done silently ----------------------
+
+def test_stray_bytes_in_a_utf8_page_are_replaced_and_the_repair_recorded(tmp_path):
+    from pipeline.manifest import record_of
+
+    path = tmp_path / "cafe.txt"
+    path.write_bytes("Le café du port rouvre vendredi. ".encode() + b"It\x92s open again. " * 5)
+    (doc,) = read_file(path, tmp_path)
+    assert doc.meta["encoding"] == "utf-8" and "café" in doc.content
+    assert doc.meta["repaired"] == "5 invalid utf-8 byte sequences replaced"
+    assert record_of(doc.evolve(status="kept"))["repaired"] == doc.meta["repaired"]
+
+
+def test_gzip_with_trailing_junk_keeps_its_members(tmp_path):
+    members = gzip.compress(b"<p>The quay reopened.</p>\n") + gzip.compress(b"<p>The ferry runs.</p>\n")
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(members + b"\r\n<!-- appended by the server -->\r\n")
+    (doc,) = read_file(path, tmp_path)
+    assert doc.pending and "quay" in doc.content and "ferry" in doc.content
+    assert doc.meta["repaired"] == "bytes after the gzip data ignored"
+    records = tmp_path / "feed.jsonl.gz"
+    records.write_bytes(gzip.compress(b'{"text": "one"}\n{"text": "two"}\n') + b"junk")
+    assert [d.content for d in read_file(records, tmp_path)] == ["one", "two"]
+
+
+def test_junk_instead_of_gzip_is_still_not_gzip(tmp_path):
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(b"<p>plain</p>")
+    (doc,) = read_file(path, tmp_path)
+    assert doc.status == REJECTED and "not a gzip file" in doc.reason

@@ -233,3 +233,49 @@ def test_generator_is_deterministic(tmp_path):
 def test_committed_sample_matches_the_generator(tmp_path):
     sample = Path(__file__).resolve().parent / "samples" / "crawl" / "sample.warc.gz"
     assert gzip.decompress(sample.read_bytes()) == b"".join(mw.sample_records())
+
+
+# -- broken framing in the middle of a crawl: reported, and reading goes on -----
+
+def story(i: int, length: int | None = None) -> bytes:
+    body = mw.http_response(b"<html><body><p>Story %d: the quay reopened on Friday.</p></body></html>" % i)
+    return mw.warc_record("response", body, f"{URL}/{i}", content_type="application/http; msgtype=response",
+                          length=length)
+
+
+@pytest.mark.parametrize("broken, why", [
+    (story(1, -1), "no valid Content-Length (-1)"),
+    (story(1, 10**15), "does not fit the file"),
+    (story(1, 5 * len(story(1))), "runs into the next record"),
+    (story(1).replace(b"Content-Length", b"X-Length"), "no valid Content-Length (none)"),
+    (story(1).replace(b"Content-Length: ", b"Content-Length: 1_"), "no valid Content-Length"),
+    (b"junk that is no record\r\nmore junk\r\n\r\n", "not a WARC record"),
+])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_broken_record_is_reported_and_every_later_record_is_read(tmp_path, broken, why, gzipped):
+    data = story(0) + broken + story(2) + story(3)
+    docs = read(tmp_path, gzip.compress(data) if gzipped else data, "crawl.warc.gz" if gzipped else "crawl.warc")
+    assert [d.status for d in docs] == [PENDING, REJECTED, PENDING, PENDING]
+    assert docs[1].reason.startswith("broken WARC record") and why in docs[1].reason
+    assert [d.meta.get("url") for d in docs[2:]] == [f"{URL}/2", f"{URL}/3"]
+    assert [d.offset for d in docs] == [1, 2, 3, 4] and len({d.id for d in docs}) == 4
+
+
+def test_absurd_length_in_a_large_crawl_rereads_what_it_skipped(tmp_path):
+    # More bytes after the lie than the reader keeps in memory: read again from disk.
+    data = story(0) + story(1, 10**12) + b"".join(story(i) for i in range(2, 400))
+    docs = read(tmp_path, data, max_document_bytes=4096)
+    assert docs[1].status == REJECTED and "does not fit the file" in docs[1].reason
+    assert [d.status for d in docs].count(PENDING) == 399
+
+
+def test_a_record_swallowing_the_next_is_not_passed_off_as_whole():
+    recs = records(story(0) + story(1, 3 * len(story(1))) + story(2))
+    assert [bool(r.problem) for r in recs] == [False, True, False]
+    assert recs[1].payload == b"" and recs[2].headers["warc-target-uri"] == f"{URL}/2"
+
+
+def test_broken_request_records_are_not_documents(tmp_path):
+    request = mw.warc_record("request", b"GET / HTTP/1.1\r\n\r\n", URL, length=-1)
+    docs = read(tmp_path, story(0) + request + story(2))
+    assert [d.status for d in docs] == [PENDING, PENDING]

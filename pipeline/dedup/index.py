@@ -81,6 +81,13 @@ class DedupIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are opened explicitly in ``write``.
         self._db = sqlite3.connect(str(self.path), isolation_level=None)
+        try:
+            self._open(config)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self, config: DedupConfig) -> None:
         self._db.execute("PRAGMA journal_mode=DELETE")
         with self._transaction():
             for statement in _SCHEMA.strip().split(";"):
@@ -119,7 +126,8 @@ class DedupIndex:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # a failed COMMIT (disk full) may have ended it already
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 

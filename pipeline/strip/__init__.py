@@ -16,7 +16,9 @@ text, recording each removed line with the name of the rule that removed it:
    or made mostly of links go as navigation (with the "References" list).
 3. A line model (``model.py``, boosted trees over ``features.py``) judges the
    rest, for raw page dumps. Already-extracted text (few short lines) runs
-   on the rules alone: there the model did not beat them.
+   on the rules alone: there the model did not beat them. Text that extract
+   took from HTML (``meta["extracted_from"] == "html"``) runs on the rules
+   alone too, whatever its lines look like (``StripConfig.model_on_html``).
 4. Layout rules (``layout.py``) use what extract knew about the page, when
    the document carries it: the title (a headline repeating it goes) and
    per-paragraph hints (``Document.hints``: element and link share) for

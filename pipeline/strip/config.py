@@ -19,3 +19,7 @@ class StripConfig:
     # In already-extracted text the model may not remove a punctuated
     # paragraph of at least this many words; 0 turns the guard off.
     keep_prose_words: int = 20
+    # The line model was trained on page dumps. On text extract took from
+    # HTML it removes real content of forums, listings and service pages
+    # (bench/bench_wcxb.py): there only the rules run, unless this is set.
+    model_on_html: bool = False

@@ -6,7 +6,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..document import TEXT, Document, Removal
+from ..document import HTML, TEXT, Document, Removal
 from ..stage import MapStage
 from . import context, layout
 from .config import StripConfig
@@ -55,18 +55,20 @@ class Strip(MapStage):
     def process(self, doc: Document) -> Document:
         if doc.kind != TEXT:
             return doc
+        model = self.config.model_on_html or doc.meta.get("extracted_from") != HTML
         kept, removed = self.clean(doc.text, site_of(doc) if self.templates else "",
-                                   hints=doc.hints, title=doc.meta.get("title"))
+                                   hints=doc.hints, title=doc.meta.get("title"), use_model=model)
         if not kept.strip():
             return doc.mark_empty("no main text left after boilerplate removal").evolve(
                 removed=doc.removed + removed, hints=()
             )
         return doc.evolve(content=kept, removed=doc.removed + removed, hints=())
 
-    def clean(self, text: str, site: str = "", hints=(), title: str | None = None
-              ) -> tuple[str, tuple[Removal, ...]]:
+    def clean(self, text: str, site: str = "", hints=(), title: str | None = None,
+              use_model: bool = True) -> tuple[str, tuple[Removal, ...]]:
         """The text with boilerplate removed, and the removed lines with reasons.
-        ``hints`` (one per paragraph, from extract) and ``title`` are optional."""
+        ``hints`` (one per paragraph, from extract) and ``title`` are optional;
+        ``use_model=False`` leaves the line model out for this text."""
         lines = split_lines(text)
         if not lines:
             return "", ()
@@ -78,7 +80,7 @@ class Strip(MapStage):
             for gi, g in enumerate(groups):
                 if reasons[gi] is None and all(self.templates.is_template(site, lines[i].text) for i in g):
                     reasons[gi] = "site_template"
-        if self.model is not None and self.config.use_model:
+        if self.model is not None and self.config.use_model and use_model:
             self._apply_model(lines, groups, reasons, counts)
         # After the model, which was trained on text alone and sees the page
         # as the text rules left it.

@@ -1,0 +1,94 @@
+"""Reading a page whole when the extractor missed its content."""
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+from lxml import html as lxml_html
+
+from pipeline.document import HTML, Document
+from pipeline.extract import Extract
+from pipeline.fallback import page_paragraphs, quality, rescue
+from pipeline.manifest import record_of
+from pipeline.pagemeta import declares_article
+
+
+def tree(body: str, head: str = ""):
+    return lxml_html.fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def test_page_paragraphs_one_per_block_without_chrome():
+    t = tree("<nav><a>Home</a> <a>News</a></nav><header>Site</header>"
+             "<div class='post'><p>First <b>post</b> text.</p><div>Second post</div></div>"
+             "<div class='sidebar-widget'>Popular</div><script>var x;</script>"
+             "<footer>© Site</footer>")
+    assert page_paragraphs(t) == ["First post text.", "Second post"]
+
+
+def test_page_paragraphs_keeps_forum_comments():
+    t = tree("<div class='comments'><div class='comment'>A reply with words</div></div>")
+    assert page_paragraphs(t) == ["A reply with words"]
+
+
+def test_rescue_only_when_the_extraction_is_a_small_share():
+    page = [f"card {i} with a few more words" for i in range(20)]  # 140 words
+    assert rescue(["card 1 with a few more words"], page) == (page, True)
+    kept = page[:10]
+    assert rescue(kept, page) == (kept, False)  # half the page: it stands
+    assert rescue([], page) == ([], False)  # nothing found stays empty
+    long = ["word " * 400]
+    assert rescue(long, long * 10) == (long, False)  # long enough to stand
+
+
+@given(st.lists(st.text(max_size=40), max_size=8), st.lists(st.text(max_size=40), max_size=8), st.booleans())
+def test_quality_is_between_zero_and_one(paragraphs, page, rescued):
+    q = quality(paragraphs, page, rescued)
+    assert 0.0 <= q <= 1.0
+    assert not rescued or q <= 0.5
+
+
+def test_declares_article():
+    assert declares_article(tree("", '<meta property="og:type" content="article">'))
+    assert not declares_article(tree("", '<meta property="og:type" content="website">'))
+    assert not declares_article(tree(""))
+
+
+def _listing(og_type: str = "website") -> str:
+    cards = "".join(f"<div class='card'><h2><a href='/g/{i}'>Guide number {i}</a></h2>"
+                    f"<span>Plot holders explain step {i} of a growing year, one bed at a time, "
+                    f"with the tools and seeds it takes.</span></div>" for i in range(12))
+    return (f"<html><head><meta property='og:type' content='{og_type}'></head><body>"
+            f"<main><article><p>Guides for the allotment.</p></article>{cards}</main></body></html>")
+
+
+class _Short:
+    """What an extractor that found only the intro returns."""
+    text = "Guides for the allotment."
+    comments = None
+    title = author = date = url = sitename = language = None
+
+
+def _extract_short(monkeypatch, html: str) -> Document:
+    monkeypatch.setattr(Extract, "_bare_extraction", lambda self, *a, **k: _Short())
+    (doc,) = Extract()([Document(id="l", source="l.html", kind=HTML, content=html)])
+    return doc
+
+
+def test_extract_reads_a_page_whole_when_the_extractor_keeps_little(monkeypatch):
+    doc = _extract_short(monkeypatch, _listing())
+    assert "Guide number 7" in doc.text and "Plot holders explain step 11" in doc.text
+    assert doc.meta["quality"] == 0.5
+    assert record_of(doc.evolve(status="kept"))["quality"] == 0.5
+
+
+def test_an_article_page_is_not_read_whole(monkeypatch):
+    doc = _extract_short(monkeypatch, _listing("article"))
+    assert doc.text == "Guides for the allotment."
+    assert doc.meta["quality"] < 0.05
+
+
+def test_without_rescue_the_extraction_stands(monkeypatch):
+    monkeypatch.setattr(Extract, "_bare_extraction", lambda self, *a, **k: _Short())
+    from pipeline.extract import ExtractConfig
+
+    (doc,) = Extract(ExtractConfig(rescue_words=0))(
+        [Document(id="l", source="l.html", kind=HTML, content=_listing())])
+    assert doc.text == "Guides for the allotment."

@@ -12,6 +12,7 @@ every page for the shipped model once the held-out figures are recorded.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tup
     return first, second, final_oof
 
 
-def tune_threshold(rows: list[dict], scores: dict) -> tuple[float, float, float]:
+def tune_threshold(rows: list[dict], scores: dict, log=print) -> tuple[float, float, float]:
     """The threshold with the best F1 over ``rows``, judged on out-of-fold ``scores``,
     that F1, and the F1 of the rules alone (threshold 0)."""
     best = (-1.0, 0.5)
@@ -121,12 +122,39 @@ def tune_threshold(rows: list[dict], scores: dict) -> tuple[float, float, float]
                         reasons[gi] = "m"
             pairs.append((r["gold"], assemble(r["lines"], r["groups"], reasons)[0]))
         f1 = corpus_score(pairs)["f1"]
-        print(f"  threshold {t:.2f}: F1 {f1:.4f}")
+        log(f"  threshold {t:.2f}: F1 {f1:.4f}")
         if t == 0.0:
             rules_only = f1
         if f1 > best[0]:
             best = (f1, float(t))
     return best[1], best[0], rules_only
+
+
+def train_rows(rows: list[dict], groups: list[str], trees: int = 0, profiles=("dump",),
+               min_gain: float = 0.005, info: dict | None = None, log=lambda *a: None) -> ModelSet:
+    """A ModelSet trained on prepared ``rows`` (see ``prepare``); ``groups``
+    (one per row, e.g. the page's domain) keep a group's rows out of the
+    folds that score it, inside the stacking and the threshold tuning."""
+    if trees:
+        TREE_OPTIONS["n_trees"] = trees
+    for row, group in zip(rows, groups):
+        row["fold"] = int(hashlib.sha1(group.encode()).hexdigest(), 16) % 5
+    out = {}
+    for profile in profiles:
+        part = [r for r in rows if r["profile"] == profile]
+        if not part:
+            continue
+        first, second, oof = fit(part, 1.0, "trees")
+        threshold, f1, rules_f1 = tune_threshold(part, oof, log)
+        log(f"profile {profile}: {len(part)} documents, threshold {threshold:.2f}, "
+            f"cross-validated F1 {f1:.4f} (rules alone {rules_f1:.4f})")
+        if f1 - rules_f1 < min_gain:
+            log(f"profile {profile}: model gains less than {min_gain}; not shipped")
+            continue
+        out[profile] = LineModel(first, second, threshold, {
+            **(info or {}), "documents": len(part), "kind": "trees", **TREE_OPTIONS,
+            "cross_validated_f1": round(f1, 4), "rules_only_f1": round(rules_f1, 4)})
+    return ModelSet(out)
 
 
 def main() -> int:

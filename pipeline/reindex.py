@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import manifest, storage
-from .batch import INDEX, _begin_paths, _locks
+from .batch import INDEX, _begin_paths, run_locks
 from .dedup.config import DedupConfig
 from .document import DUPLICATE, KEPT
 from .lock import hold
@@ -46,7 +46,7 @@ def rebuild_index(clean_dir, config: DedupConfig, state_dir: Path | None = None,
 
     clean_dir, state_dir = _begin_paths(clean_dir, state_dir)
     target = state_dir / INDEX
-    with hold(_locks(clean_dir, state_dir), wait):
+    with hold(run_locks(clean_dir, state_dir), wait):
         records = manifest.read_manifest(clean_dir)
         kept = [rec for rec in records if rec["status"] == KEPT]
         texts = [_clean_text(clean_dir, rec) for rec in kept]

@@ -23,3 +23,11 @@ class StripConfig:
     # HTML it removes real content of forums, listings and service pages
     # (bench/bench_wcxb.py): there only the rules run, unless this is set.
     model_on_html: bool = False
+    # The model runs only on texts where some rule found boilerplate (a text
+    # with none is not a page dump), and its verdict is dropped when it
+    # would keep fewer words than this: it found no article, and a short
+    # text of its own is one ("a brief is an article").
+    model_min_words: int = 60
+    # Text input (no layout hints) gives its headline, byline and date line
+    # to the metadata (title, author, date) when the document has none.
+    text_meta: bool = True

@@ -55,23 +55,51 @@ def ends_sentence(text: str) -> bool:
     return text.endswith(TERMINAL)
 
 
-def is_continuation(prev: Line, cur: Line) -> bool:
+def wrap_width(lines: list[Line]) -> int | None:
+    """The column a hard-wrapped text was wrapped at, or None when it was
+    not: several lines end within a few columns of the longest one."""
+    if len(lines) < 4:
+        return None
+    ends = sorted((line.indent + len(line.text) for line in lines), reverse=True)
+    width = ends[min(2, len(ends) - 1)]  # the odd overlong line (a URL) aside
+    if not 40 <= width <= 200:
+        return None
+    near = sum(1 for e in ends if width - 12 <= e <= width + 2)
+    return width if near >= max(3, len(ends) // 5) else None
+
+
+def is_dateline(line: Line) -> bool:
+    """A dateline such as "PARIS —" on its own line: it opens the paragraph below it."""
+    return line.text.endswith(("—", "–", " -")) and line.words <= 4
+
+
+def is_continuation(prev: Line, cur: Line, width: int | None = None) -> bool:
     """True when ``cur`` carries on a hard-wrapped sentence from ``prev``."""
-    if prev.text.endswith(("—", "–", " -")) and prev.words <= 4:
-        return True  # a dateline such as "PARIS —" opens the paragraph below it
+    if is_dateline(prev):
+        return True
     if prev.blank_after or prev.index + 1 != cur.index:
         return False
     if ends_sentence(prev.text) or prev.text.endswith(":"):
         return False
     first = cur.text[0]
-    return first.islower() and prev.words >= 6
+    if first.islower() and (prev.words >= 6 or cur.words >= 6):
+        return True
+    if width is None or _ITEM.match(cur.text) or cur.indent > prev.indent:
+        return False
+    # The next line's first word would not have fitted on this one.
+    word = cur.text.split(" ", 1)[0]
+    return prev.indent + len(prev.text) + 1 + len(word) > width
+
+
+_ITEM = re.compile(r"^(?:[-*+•·▪►]|\d{1,3}[.)]|\[\d{1,4}\])\s?")
 
 
 def blocks(lines: list[Line]) -> list[list[int]]:
     """Group positions in ``lines`` into blocks: a line plus its wrapped continuations."""
+    width = wrap_width(lines)
     groups: list[list[int]] = []
     for pos, line in enumerate(lines):
-        if groups and is_continuation(lines[pos - 1], line):
+        if groups and is_continuation(lines[pos - 1], line, width):
             groups[-1].append(pos)
         else:
             groups.append([pos])

@@ -170,9 +170,12 @@ RULES: tuple = (
         r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
         # "By Jane Doe | Monday 9 March 2026": a byline with its date.
         r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}\s*[|·•]\s*[\w ,.:/-]{0,40}$",
+        # "by Jane Doe – 19 October 2025": the same after a dash.
+        r"^by\s+(?-i:[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3})\s+[–—-]\s+[\w ,.:/-]{0,40}\d[\w ,.:/-]*$",
         r"\|\s*(published|updated|posted)\b",
         r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b.{0,60}$",
-        r"^(von|par|por|автор)\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[\w.'-]+){0,3}$",
+        # Names are capitalised: "Par Pharmaceutical Inc said" is no byline.
+        r"^(von|par|por|автор)\s+(?-i:[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+){0,3})$",
     ), max_words=12),
     Rule("signoff", (
         r"^[a-z]{2,4}(/[a-z]{2,4})+(\s*\([^)]*\))?$",
@@ -181,7 +184,8 @@ RULES: tuple = (
         r"^(\w+,?\s+)?" + _MONTH + r"\s+\d{1,2},?\s+\d{4}(\s*(at\s*)?\d{1,2}[:.]\d{2}\s*(am|pm)?(\s*\w{2,4})?)?$",
         r"^(\w+,?\s+)?\d{1,2}\.?\s+" + _MONTH + r"\.?\s+\d{4}$",
         r"^(mon|tue|wed|thu|fri|sat|sun)\w*,?\s+" + _MONTH + r"\s+\d{1,2},?\s+\d{4}$",
-        r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(\s+\d{1,2}:\d{2})?$",
+        # One separator throughout: "154.25/35" and "6-11/16" are figures.
+        r"^\d{1,4}(\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{1,4}(\s+\d{1,2}:\d{2})?$",
     ), max_words=10),
     Rule("related_links", (
         r"^(related|read more|read also|also read|see also|more on this|more from|more:|"
@@ -265,7 +269,8 @@ RULES: tuple = (
                             "droits réservés", "derechos reservados", "права защищены",
                             "commercial use")),
     Rule("breadcrumb", (
-        r"^[\w&' -]{1,30}(\s*[›»>/|·]\s*[\w&' -]{1,30}){2,}$",
+        # A slash counts between words, not in fractions ("5 5/8 UP 3/8").
+        r"^[\w&' -]{1,30}((\s*[›»>|·]|(?<!\d)\s*/(?!\d))\s*[\w&' -]{1,30}){2,}$",
         r"^([A-Z][a-z]+){2,4}$",
     ), max_words=12, flags=0),
     Rule("menu_chrome", (

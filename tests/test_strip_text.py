@@ -1,0 +1,166 @@
+"""Strip on text input: plain newswire and short texts survive whole,
+text dumps keep their article, and bylines are recognised."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.document import EMPTY, PENDING, Document
+from pipeline.normalize import normalize_text
+from pipeline.strip import Strip
+from pipeline.strip.rules import first_rule
+from pipeline.strip.textmeta import byline_author, parse_date
+
+WORDS = re.compile(r"\w+")
+
+DIVIDEND = """HALVERSTON MILLS INC <HVM> SETS QUARTERLY
+
+Qtly div 22 cts vs 22 cts prior
+    Payable June 14
+    Record May 30
+ Reuter
+"""
+
+# Wrapped at a fixed column, paragraphs indented, as 1980s wire copy is.
+WIRE_STORY = """ORCHARD FREIGHT <ORF> TO BUY TWO DEPOTS
+
+Orchard Freight Corp said it agreed to buy two trucking depots
+in Ohio from Pellham Transport Inc for about 12 mln dlrs in
+cash.
+    The company said the depots would add about 80 trucks to its
+fleet and that the purchase was expected to close in June,
+subject to the usual approvals.
+    Orchard said it would pay for the depots from its own funds
+and did not expect to take on new debt.
+ Reuter
+"""
+
+BRIEF_IN_NAV = """Home
+News
+Sport
+Weather
+Contact us
+Ferry timetable changes this weekend
+The Saturday crossings to Inchmore will leave half an hour later than usual while the slipway is resurfaced, the harbour office said. Sunday sailings are not affected.
+About us
+Privacy policy
+Terms of use
+"""
+
+
+def strip(text: str) -> Document:
+    return Strip().process(Document(id="t", source="t.txt", content=text))
+
+
+def words(text: str) -> list[str]:
+    return WORDS.findall(text.lower())
+
+
+def test_dividend_notice_brief_kept_whole():
+    doc = strip(DIVIDEND)
+    assert doc.status == PENDING
+    kept = set(words(doc.text)) | set(words(doc.meta.get("title", "")))
+    for w in words("Qtly div 22 cts vs 22 cts prior Payable June 14 Record May 30"):
+        assert w in kept
+
+
+def test_plain_newswire_story_keeps_every_word():
+    doc = strip(WIRE_STORY)
+    head, body = WIRE_STORY.split("\n\n", 1)
+    assert words(doc.text) == words(body)
+    # The headline is metadata, as extract makes it for HTML.
+    assert doc.meta["title"] == head
+    assert normalize_text(doc.text).startswith("Orchard Freight Corp said it agreed to buy two trucking depots in Ohio")
+
+
+def test_headline_alone_is_the_text():
+    doc = Strip().process(Document(id="t", source="t.jsonl", content="GRAIN SHIPMENTS TO RESUME NEXT WEEK",
+                                   meta={"title": "GRAIN SHIPMENTS TO RESUME NEXT WEEK"}))
+    assert doc.status != EMPTY
+    assert doc.text == "GRAIN SHIPMENTS TO RESUME NEXT WEEK"
+
+
+def test_brief_between_navigation_lines_survives():
+    doc = strip(BRIEF_IN_NAV)
+    assert doc.status != EMPTY
+    assert "resurfaced, the harbour office said" in doc.text
+    assert "Privacy policy" not in doc.text
+
+
+def test_byline_with_dash_and_date():
+    assert first_rule("by Ingrid Solheim-Baird – 19 October 2025", 6) == "byline"
+    assert first_rule("By Tomas Reyes - March 3, 2026", 6) == "byline"
+    assert first_rule("by the way - it was 5 pm", 7) is None
+
+
+def test_figures_are_not_breadcrumbs_or_dates():
+    assert first_rule("367161  WHARF RES        5 5/8   UP      3/8", 9) is None
+    assert first_rule("154.25/35", 2) is None
+    assert first_rule("Par Pharmaceutical Inc said", 4) is None
+    assert first_rule("Home / News / World", 3) == "breadcrumb"
+    assert first_rule("12.03.2026", 3) == "date_line"
+
+
+KREMLIN_DUMP = """Menu
+Search
+Kremlin rejects talks offer
+By Olga Petrenko | 3 March 2026
+Share on Facebook
+MOSCOW —
+The Kremlin on Tuesday rejected an offer of talks made by the opposition, saying the proposal was not serious and came too late to matter.
+Officials said the decision was final and that no further statement would follow this week from the presidential office.
+Copyright 2026 Example News
+"""
+
+
+def test_dump_headline_byline_and_date_into_metadata():
+    doc = strip(KREMLIN_DUMP)
+    assert doc.meta == {"title": "Kremlin rejects talks offer", "author": "Olga Petrenko", "date": "2026-03-03"}
+    text = normalize_text(doc.text)
+    assert "Kremlin rejects talks offer" not in text and "Petrenko" not in text
+    assert {r.rule for r in doc.removed if "Kremlin rejects" in r.line} == {"headline"}
+
+
+def test_dateline_opens_its_paragraph():
+    text = normalize_text(strip(KREMLIN_DUMP).text)
+    assert text.startswith("MOSCOW — The Kremlin on Tuesday rejected")
+
+
+def test_metadata_given_by_the_input_wins():
+    doc = Strip().process(Document(id="t", source="t.txt", content=KREMLIN_DUMP,
+                                   meta={"author": "Desk", "date": "2026-03-04"}))
+    assert doc.meta["author"] == "Desk" and doc.meta["date"] == "2026-03-04"
+    assert doc.meta["title"] == "Kremlin rejects talks offer"
+
+
+def test_json_lines_keep_their_own_metadata():
+    # A JSONL record's fields are its metadata: its text is not mined for more.
+    doc = Strip().process(Document(id="t", source="feed.jsonl", offset=3, content=KREMLIN_DUMP))
+    assert "title" not in doc.meta and "author" not in doc.meta
+
+
+@pytest.mark.parametrize("line, author", [
+    ("By Jane Doe", "Jane Doe"),
+    ("by Ingrid Solheim-Baird – 19 October 2025", "Ingrid Solheim-Baird"),
+    ("By Jane Doe and Raj Patel | 9 March 2026", "Jane Doe and Raj Patel"),
+    ("Von Anna Weber", "Anna Weber"),
+    ("by the harbour", None),
+    ("By clicking accept you agree", None),
+])
+def test_byline_author(line, author):
+    assert byline_author(line) == author
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Monday 9 March 2026", "2026-03-09"),
+    ("Published March 9, 2026 at 10:00", "2026-03-09"),
+    ("Oct. 19th, 2025", "2025-10-19"),
+    ("2026-03-09T10:00:00Z", "2026-03-09"),
+    ("09.03.2026", "2026-03-09"),
+    ("03/25/2026", "2026-03-25"),
+    ("31 February 2026", None),
+    ("Payable June 14", None),
+])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso

@@ -1,6 +1,7 @@
 """The strip stage: remove boilerplate lines from text, recording why."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import islice
 from typing import Iterable, Iterator
 

@@ -74,6 +74,7 @@ bench: $(TESTS)
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_extraction.py
 	$(BIN)/python bench/bench_wcxb.py
+	$(BIN)/python bench/bench_text.py $(if $(filter 1,$(BENCH_FULL)),,--no-cv)
 	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--full)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
 	$(BIN)/python bench/bench_speed.py

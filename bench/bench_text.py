@@ -146,51 +146,66 @@ def score_reuters(docs: list[dict], out: dict[str, Document]) -> dict:
 
 
 # -- grouped cross-validation ---------------------------------------------------
-def cv_rows(data: dict, folds: int, trees: int) -> dict:
-    """Scores of pages never seen in training, by domain folds and by dataset."""
+def cv_rows(data: dict, folds: int, trees: int, cap: int) -> dict:
+    """Scores of pages never seen in training, by domain folds and by dataset.
+
+    Each page is cut into units and its features computed once; every fold
+    trains on the other folds' pages and scores its own through the stage's
+    own decision code (``Strip.decide``), then normalize."""
     import train_strip as ts
+    from pipeline.strip.features import model_inputs
+    from pipeline.strip.stage import TEXT_META
 
-    pages = []  # (dataset, page id, domain, text, gold text)
-    for name in ("wcxb", "sh"):
-        if name in data:
-            d = data[name]
-            pages += [(name, pid, d["domain"][pid], t, d["gold"][pid]["text"]) for pid, t in d["texts"].items()]
-    extra = data.get("sh_other", {})
-    prepared = {}
-    for ds, pid, dom, text, gold in pages:
-        prepared[(ds, pid)] = ts.prepare(text, gold)
-    for pid, text in extra.items():
-        prepared[("sh_other", pid)] = ts.prepare(text, data["sh"]["gold"][pid]["text"])
-    domain = {(ds, pid): dom for ds, pid, dom, _, _ in pages}
-    domain.update({("sh_other", pid): data["sh"]["domain"][pid] for pid in extra})
+    strip = Strip()
+    norm = Normalize()
+    pages = {}  # (dataset, page id) -> (domain, units, inputs, training row)
+    for name in ("wcxb", "sh", "sh_other"):
+        if name not in data:
+            continue
+        d = data[name] if name != "sh_other" else {"texts": data["sh_other"], **{
+            k: data["sh"][k] for k in ("gold", "domain")}}
+        for pid, text in d["texts"].items():
+            units = strip.analyse(text)
+            if units is None:
+                continue
+            inputs = model_inputs(units.lines, units.groups, list(units.reasons))
+            row = ts.prepare_units(units.lines, units.groups, list(units.reasons), d["gold"][pid]["text"],
+                                   inputs=inputs, cap=cap, seed=len(pages))
+            pages[(name, pid)] = (d["domain"][pid], units, inputs, row)
 
-    def train_and_strip(train_keys, score_keys):
-        model = ts.train_rows([prepared[k] for k in train_keys], [domain[k] for k in train_keys], trees=trees)
-        strip = Strip(model=model)
-        return run_text(strip, {k: t for k, t in all_texts.items() if k in score_keys})
+    def score_with(model, keys):
+        out = {}
+        for key in keys:
+            _, units, inputs, _ = pages[key]
+            kept, removed, meta = strip.decide(units, strip.model_scores(units, model, inputs), want_meta=TEXT_META)
+            doc = Document(id=key[1], source=f"{key[1]}.txt", content=kept, removed=removed).with_meta(**meta)
+            out[key] = norm.safe_process(doc if kept.strip() else doc.mark_empty("no main text"))
+        return out
 
-    all_texts = {(ds, pid): text for ds, pid, _, text, _ in pages}
-    results = {}
-    cv_out: dict = {}
+    def train(keys):
+        return ts.train_rows([pages[k][3] for k in keys], [pages[k][0] for k in keys], trees=trees, folds=3)
+
+    scored = [k for k in pages if k[0] in ("wcxb", "sh")]
+    results, cv_out = {}, {}
     t0 = time.perf_counter()
     for f in range(folds):
-        test = {k for k in all_texts if td.fold_of(domain[k], folds) == f}
-        test_domains = {domain[k] for k in test}
-        train = [k for k in prepared if domain[k] not in test_domains]
-        cv_out.update(train_and_strip(train, test))
+        test = [k for k in scored if td.fold_of(pages[k][0], folds) == f]
+        test_domains = {pages[k][0] for k in test}
+        cv_out.update(score_with(train([k for k in pages if pages[k][0] not in test_domains]), test))
         print(f"  fold {f + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     for name in ("wcxb", "sh"):
         if name not in data:
             continue
-        docs = {pid: cv_out[(ds, pid)] for ds, pid in cv_out if ds == name}
-        results[(name, f"grouped CV, {folds} folds by domain")] = docs
-        scored = {k for k in all_texts if k[0] == name}
-        scored_domains = {domain[k] for k in scored}
-        train = [k for k in prepared if k[0] != name and not (name == "sh" and k[0] == "sh_other")
-                 and domain[k] not in scored_domains]
-        if train:
-            out = train_and_strip(train, scored)
+        results[(name, f"grouped CV, {folds} folds by domain")] = {
+            pid: doc for (ds, pid), doc in cv_out.items() if ds == name}
+        mine = [k for k in scored if k[0] == name]
+        domains = {pages[k][0] for k in mine}
+        others = [k for k in pages if not k[0].startswith(name) and pages[k][0] not in domains]
+        if others:
+            out = score_with(train(others), mine)
             results[(name, "trained on the other dataset only")] = {pid: d for (ds, pid), d in out.items()}
+            print(f"  {name} scored by a model of the other dataset ({time.perf_counter() - t0:.0f} s)",
+                  file=sys.stderr)
     return results
 
 
@@ -211,14 +226,15 @@ def main() -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation rows")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--trees", type=int, default=0, help="trees per model in CV (default: as shipped)")
+    ap.add_argument("--cap", type=int, default=300, help="units of a page used for training, at most")
     ap.add_argument("--sets", default="wcxb,sh,reuters")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     sets = set(args.sets.split(","))
     data: dict = {}
-    if "wcxb" in sets and td.wcxb_available():
+    texts = td.wcxb_dumps() if "wcxb" in sets and td.wcxb_available() else {}
+    if texts:
         gold = td.wcxb_gold()
-        texts = td.wcxb_dumps()
         if args.limit:
             texts = dict(list(texts.items())[:args.limit])
         data["wcxb"] = {"gold": gold, "texts": texts,
@@ -251,7 +267,7 @@ def main() -> int:
             results[(name, label)] = run_text(strip, d["texts"])
             timing[(name, label)] = len(d["texts"]) / (time.perf_counter() - t0)
     if not args.no_cv and "wcxb" in data and "sh" in data:
-        results.update(cv_rows(data, args.folds, args.trees))
+        results.update(cv_rows(data, args.folds, args.trees, args.cap))
 
     report: dict = {}
     if "wcxb" in data:

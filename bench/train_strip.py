@@ -52,11 +52,22 @@ def training_docs(use_all: bool) -> list[tuple[str, str, str, str]]:
 def prepare(text: str, gold: str) -> dict:
     lines = split_lines(text)
     groups = blocks(lines)
-    reasons = rule_reasons(lines, groups)
-    free, x = model_inputs(lines, groups, reasons)
+    return prepare_units(lines, groups, rule_reasons(lines, groups), gold)
+
+
+def prepare_units(lines, groups, reasons, gold: str, inputs=None, cap: int = 0, seed: int = 0) -> dict:
+    """A training row: features of the units no rule claimed and their labels.
+    ``inputs``: (free, x) when already computed. ``cap``: train on at most
+    this many units of the page (drawn at random; 0: all), so long pages do
+    not swamp the rest."""
+    free, x = inputs if inputs is not None else model_inputs(lines, groups, list(reasons))
     y = np.asarray(sd.label_units([unit_text(lines, g) for g in groups], gold))[free]
+    mask = np.ones(len(free), dtype=bool)
+    if cap and len(free) > cap:
+        mask[:] = False
+        mask[np.random.default_rng(seed).choice(len(free), cap, replace=False)] = True
     return {"lines": lines, "groups": groups, "reasons": reasons, "x": x, "y": y,
-            "free_idx": free, "free": np.ones(len(free), dtype=bool),
+            "free_idx": free, "free": mask,
             "profile": profile_of(doc_short_share(lines, groups)), "gold": gold}
 
 
@@ -66,7 +77,7 @@ def _weights(x: np.ndarray) -> np.ndarray:
     return w / w.sum() * len(w)
 
 
-TREE_OPTIONS: dict = {}
+TREE_OPTIONS: dict = {"n_trees": 300, "depth": 4, "rate": 0.1, "min_hess": 5.0}
 
 
 def fit(rows: list[dict], l2: float, kind: str = "trees", folds: int = 5) -> tuple:
@@ -131,20 +142,21 @@ def tune_threshold(rows: list[dict], scores: dict, log=print) -> tuple[float, fl
 
 
 def train_rows(rows: list[dict], groups: list[str], trees: int = 0, profiles=("dump",),
-               min_gain: float = 0.005, info: dict | None = None, log=lambda *a: None) -> ModelSet:
+               min_gain: float = 0.005, info: dict | None = None, log=lambda *a: None,
+               folds: int = 5) -> ModelSet:
     """A ModelSet trained on prepared ``rows`` (see ``prepare``); ``groups``
     (one per row, e.g. the page's domain) keep a group's rows out of the
     folds that score it, inside the stacking and the threshold tuning."""
     if trees:
         TREE_OPTIONS["n_trees"] = trees
     for row, group in zip(rows, groups):
-        row["fold"] = int(hashlib.sha1(group.encode()).hexdigest(), 16) % 5
+        row["fold"] = int(hashlib.sha1(group.encode()).hexdigest(), 16) % folds
     out = {}
     for profile in profiles:
         part = [r for r in rows if r["profile"] == profile]
         if not part:
             continue
-        first, second, oof = fit(part, 1.0, "trees")
+        first, second, oof = fit(part, 1.0, "trees", folds)
         threshold, f1, rules_f1 = tune_threshold(part, oof, log)
         log(f"profile {profile}: {len(part)} documents, threshold {threshold:.2f}, "
             f"cross-validated F1 {f1:.4f} (rules alone {rules_f1:.4f})")

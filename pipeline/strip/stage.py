@@ -59,7 +59,7 @@ class Strip(MapStage):
         model = self.config.model_on_html or doc.meta.get("extracted_from") != HTML
         units = self.analyse(doc.text, site_of(doc) if self.templates else "")
         kept, removed, meta = ("", (), {}) if units is None else self.decide(
-            units, self.model_scores(units) if model else {}, doc.hints, doc.meta.get("title"),
+            units, self.model_scores(units, text_input=not doc.hints) if model else {}, doc.hints, doc.meta.get("title"),
             want_meta=self._wanted_meta(doc))
         if not kept.strip():
             return doc.mark_empty("no main text left after boilerplate removal").evolve(
@@ -83,7 +83,7 @@ class Strip(MapStage):
         units = self.analyse(text, site)
         if units is None:
             return "", ()
-        return self.decide(units, self.model_scores(units) if use_model else {}, hints, title)[:2]
+        return self.decide(units, self.model_scores(units, text_input=not hints) if use_model else {}, hints, title)[:2]
 
     def analyse(self, text: str, site: str = "") -> "Units | None":
         """The text cut into units, with what the rules say about each."""
@@ -100,18 +100,25 @@ class Strip(MapStage):
                     reasons[gi] = "site_template"
         return Units(lines, groups, texts, counts, tuple(reasons))
 
-    def model_scores(self, units: "Units", model: ModelSet | None = None) -> dict[int, float]:
+    def model_scores(self, units: "Units", model: ModelSet | None = None, inputs=None,
+                     text_input: bool = True) -> dict[int, float]:
         """The line model's verdict: {unit: score} for the units it would
-        remove (score under the threshold). Empty without a model."""
+        remove (score under the threshold). Empty without a model.
+        ``inputs``: the (free units, features) of ``model_inputs``, when known.
+        ``text_input``: the text came as text, not from extracted HTML: the
+        model then needs a rule to have found boilerplate, and keeps at
+        least ``model_min_words`` or nothing."""
         model = model if model is not None else self.model
-        if model is None or not self.config.use_model or all(r is None for r in units.reasons):
+        if model is None or not self.config.use_model:
+            return {}
+        if text_input and all(r is None for r in units.reasons):
             return {}
         counts = units.counts
         short_share = sum(1 for c in counts if c < 5) / len(counts) if counts else 0.0
         picked = model.pick(short_share)
         if picked is None:
             return {}
-        free, x = model_inputs(units.lines, units.groups, list(units.reasons))
+        free, x = inputs if inputs is not None else model_inputs(units.lines, units.groups, list(units.reasons))
         if not free:
             return {}
         words = np.expm1(x[:, 0])
@@ -125,7 +132,7 @@ class Strip(MapStage):
                 if guard and words[k] >= guard and terminal[k]:
                     continue
                 out[gi] = float(scores[k] / threshold) if threshold > 0 else 0.0
-        if sum(counts[gi] for gi in free if gi not in out) < self.config.model_min_words:
+        if text_input and sum(counts[gi] for gi in free if gi not in out) < self.config.model_min_words:
             return {}
         return out
 

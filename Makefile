@@ -70,7 +70,13 @@ report: $(CORE)
 BENCH_FULL ?= 0
 export BENCH_FULL
 ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,20000)
-bench: $(TESTS)
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(TESTS)
+	@echo "== adding inscriptis (the bench extra, for text dumps of pages) to $(VENV)"
+	$(BIN)/pip install --progress-bar off -e '.[bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_extraction.py
 	$(BIN)/python bench/bench_wcxb.py

@@ -138,34 +138,27 @@ def main() -> int:
     config = settings.load(overrides=["supersede.enabled=true"])
     clean, out = work / "clean", work / "export"
     timings = {}
-    start = time.perf_counter()
-    run(raw, clean, config)
-    timings["run 1"] = time.perf_counter() - start
-    start = time.perf_counter()
-    first = export(clean, out)
-    timings["export after run 1"] = time.perf_counter() - start
+
+    def timed(name, fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        timings[name] = time.perf_counter() - start
+        return result
+
+    timed("run 1", run, raw, clean, config)
+    first = timed("export after run 1", export, clean, out)
     for path in later.iterdir():
         shutil.move(path, raw / path.name)
-    start = time.perf_counter()
-    run(raw, clean, config)
-    timings["run 2"] = time.perf_counter() - start
-    start = time.perf_counter()
-    second = export(clean, out)
-    timings["export after run 2"] = time.perf_counter() - start
-    start = time.perf_counter()
-    whole = export(clean, work / "export-whole")
-    timings["export of everything, Parquet"] = time.perf_counter() - start
-    start = time.perf_counter()
-    jsonl = export(clean, work / "export-jsonl", ExportConfig(format="jsonl"))
-    timings["export of everything, JSONL"] = time.perf_counter() - start
+    timed("run 2", run, raw, clean, config)
+    second = timed("export after run 2", export, clean, out)
+    whole = timed("export of everything, Parquet", export, clean, work / "export-whole")
+    jsonl = timed("export of everything, JSONL", export, clean, work / "export-jsonl", ExportConfig(format="jsonl"))
     identical = {p.name: p.read_bytes() for p in out.iterdir()} == \
         {p.name: p.read_bytes() for p in (work / "export-whole").iterdir()}
     records = read_manifest(clean)
     kept = sum(1 for r in records if r["status"] == "kept")
     superseded = sum(1 for r in records if r["status"] == "superseded")
-    start = time.perf_counter()
-    size = report_html.write(clean, work / "report.html")
-    timings["report"] = time.perf_counter() - start
+    size = timed("report", report_html.write, clean, work / "report.html")
 
     print(f"{args.docs:,} generated documents + {n_updates:,} re-scraped versions; manifest {len(records):,} "
           f"records, {kept:,} kept, {superseded:,} superseded")

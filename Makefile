@@ -80,6 +80,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_extraction.py
 	$(BIN)/python bench/bench_wcxb.py
+	$(if $(filter 1,$(BENCH_FULL)),$(BIN)/python bench/train_blocks.py --no-write)
 	$(BIN)/python bench/bench_text.py $(if $(filter 1,$(BENCH_FULL)),,--no-cv)
 	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--full)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)

@@ -57,6 +57,7 @@ TYPES = ("article", "collection", "documentation", "forum", "listing", "product"
 VARIANTS = {
     "shipped": (ExtractConfig(), StripConfig()),
     "no strip": (ExtractConfig(), None),
+    "no block model": (ExtractConfig(block_model=False), StripConfig()),
     "line model on HTML": (ExtractConfig(), StripConfig(model_on_html=True)),
     "no sibling chunks": (ExtractConfig(sibling_chunks=False), StripConfig()),
     "no whole-page rescue": (ExtractConfig(rescue_words=0), StripConfig()),
@@ -138,7 +139,12 @@ def _read_sources() -> bytes:
 
 # Read when the modules are imported, so that the key matches the code that runs.
 EXTRACT_MODULES = ("extract.py", "hints.py", "pagemeta.py", "fallback.py")
+# What the block model's output depends on: keyed only where it runs, so a
+# retrained model does not re-extract the pages it was trained on.
+BLOCK_MODULES = ("blocks.py", "blockmodel.py", "data/blocks.json")
 _SOURCES = _read_sources()
+_BLOCK_SOURCES = b"".join((REPO / "pipeline" / m).read_bytes() for m in BLOCK_MODULES
+                          if (REPO / "pipeline" / m).exists())
 
 
 def _source_key(*parts) -> str:
@@ -148,6 +154,8 @@ def _source_key(*parts) -> str:
     h.update(trafilatura.__version__.encode())
     for p in parts:
         h.update(repr(p).encode())
+        if getattr(p, "block_model", False):
+            h.update(_BLOCK_SOURCES)
     return h.hexdigest()[:12]
 
 

@@ -59,6 +59,12 @@ class ExtractConfig:
     # an article. 0: never.
     rescue_words: int = 350
     rescue_share: float = 0.2
+    # Let the block model (blockmodel.py) add the blocks the extractor left
+    # out and drop the ones it kept by mistake; needs hints (the parsed page).
+    # Not on pages that call themselves articles, where the extractor's one
+    # main text is right more often than the model (scrapinghub_aeb, CV).
+    block_model: bool = True
+    block_model_on_articles: bool = False
 
 
 class Extract(MapStage):
@@ -134,12 +140,19 @@ class Extract(MapStage):
         if self.config.sibling_chunks:
             paragraphs = sibling_chunks(tree, paragraphs)
         page = page_paragraphs(tree) if tree is not None else None
+        article = tree is not None and declares_article(tree)
         # A page that calls itself an article has one main text: the
         # extractor's choice of it stands, however short.
-        if page is not None and self.config.rescue_words > 0 and not declares_article(tree):
+        if page is not None and self.config.rescue_words > 0 and not article:
             paragraphs, rescued = rescue(paragraphs, page, self.config.rescue_words, self.config.rescue_share)
         else:
             rescued = False
+        if self.config.block_model and tree is not None and (self.config.block_model_on_articles or not article):
+            from .blockmodel import second_opinion  # numpy: only for HTML
+
+            paragraphs = second_opinion(tree, paragraphs, article)
+            if not paragraphs:
+                return done.mark_empty("no main text found in the HTML")
         if page is not None:
             done = done.with_meta(quality=quality(paragraphs, page, rescued))
         # A page read whole is judged on its text alone, as it was measured.

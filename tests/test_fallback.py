@@ -89,6 +89,6 @@ def test_without_rescue_the_extraction_stands(monkeypatch):
     monkeypatch.setattr(Extract, "_bare_extraction", lambda self, *a, **k: _Short())
     from pipeline.extract import ExtractConfig
 
-    (doc,) = Extract(ExtractConfig(rescue_words=0))(
+    (doc,) = Extract(ExtractConfig(rescue_words=0, block_model=False))(
         [Document(id="l", source="l.html", kind=HTML, content=_listing())])
     assert doc.text == "Guides for the allotment."

@@ -1,0 +1,173 @@
+"""A second opinion on the extractor's choice, block by block.
+
+trafilatura keeps one main container. On pages made of many containers (a
+forum thread, a listing, a service page in sections, a product page with a
+specification table) it leaves content out, and now and then it keeps a box
+of links. The block model scores every block of the page (blocks.py) from
+its own features, its neighbours', its containers' and how much of it the
+extractor kept; blocks the extractor left out and the model is sure of are
+added in page order, and extracted paragraphs whose block the model is sure
+is boilerplate are dropped. The rest of the extractor's text stands as it
+is, formatting included.
+
+The boosted trees ship in ``data/blocks.json``; ``bench/train_blocks.py``
+rebuilds them from wcxb_dev and scrapinghub_aeb and reports grouped
+cross-validation.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from .blocks import KINDS, STRUCTURE, Block, page_blocks
+
+_TOKEN = re.compile(r"\w+")
+_SENTENCE_END = frozenset(".!?:")
+_SHORT = 6  # blocks of fewer tokens are matched whole, not by trigrams
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+class Reference:
+    """How much of a block a reference text (the extraction, or gold) holds."""
+
+    def __init__(self, text: str):
+        toks = tokens(text)
+        self._joined = " " + " ".join(toks) + " "
+        self._trigrams = set(zip(toks, toks[1:], toks[2:]))
+        self._words = set(toks)
+
+    def share(self, toks: list[str]) -> float:
+        if not toks:
+            return 0.0
+        if len(toks) < _SHORT:
+            if (" " + " ".join(toks) + " ") in self._joined:
+                return 1.0
+            return 0.5 * sum(t in self._words for t in toks) / len(toks)
+        tri = list(zip(toks, toks[1:], toks[2:]))
+        return sum(t in self._trigrams for t in tri) / len(tri)
+
+
+def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.ndarray:
+    """One row per block; the columns are described in FEATURES."""
+    n = len(blocks)
+    if not n:
+        return np.zeros((0, len(FEATURES)))
+    ref = Reference(extracted)
+    toks = [tokens(b.text) for b in blocks]
+    words = np.array([len(t) for t in toks], float)
+    total = max(words.sum(), 1.0)
+    kept = np.array([ref.share(t) for t in toks])
+    link = np.array([min(b.link_words / max(b.words, 1), 1.0) for b in blocks])
+    before = np.cumsum(words) - words
+    extracted_words = len(tokens(extracted))
+    shape = [(b.context.depth, b.context.kind, b.context.heading) for b in blocks]
+    shapes = Counter(shape)
+    # Containers: how many words each ancestor holds and how many of them were extracted.
+    held, held_kept, held_blocks = Counter(), Counter(), Counter()
+    paths, paths_kept = Counter(), Counter()
+    for i, b in enumerate(blocks):
+        for a in b.context.ancestors:
+            held[a] += words[i]
+            held_kept[a] += words[i] * kept[i]
+            held_blocks[a] += 1
+        paths[b.context.path] += 1
+        paths_kept[b.context.path] += kept[i]
+    page = [math.log1p(total), extracted_words / total, float((link * words).sum() / total),
+            math.log1p(n), float(declares_article)]
+    rows = []
+    for i, b in enumerate(blocks):
+        c, text = b.context, b.text
+        split = text.split()
+        row = [math.log1p(words[i]), link[i], c.depth, i / n, before[i] / total, kept[i],
+               *c.marks, *(float(s in c.inside) for s in STRUCTURE), c.heading,
+               *(float(c.kind == k) for k in KINDS),
+               100 * sum(ch in ".!?" for ch in text) / len(text),
+               sum(ch.isdigit() for ch in text) / len(text),
+               float(text[-1] in _SENTENCE_END),
+               sum(map(len, split)) / len(split),
+               float("©" in text or "copyright" in text.lower()),
+               math.log1p(shapes[shape[i]])]
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            row += [kept[j], math.log1p(words[j]), link[j]] if 0 <= j < n else [-1.0, -1.0, -1.0]
+        row += page
+        up = c.ancestors[::-1][1:5]  # parent first; the block's own element is not a container
+        for level in range(4):
+            if level < len(up):
+                a = up[level]
+                row += [held_kept[a] / max(held[a], 1), math.log1p(held[a]), math.log1p(held_blocks[a])]
+            else:
+                row += [-1.0, -1.0, -1.0]
+        row += [math.log1p(paths[c.path]), paths_kept[c.path] / paths[c.path]]
+        rows.append(row)
+    return np.asarray(rows, float)
+
+
+FEATURES = (
+    ["log words", "link share", "depth", "position", "words before", "extracted share",
+     "chrome marks", "content marks", "comment marks"]
+    + [f"in {s}" for s in STRUCTURE] + ["heading level"] + [f"kind {k}" for k in KINDS]
+    + ["sentence marks per 100 chars", "digit share", "ends a sentence", "mean word length",
+       "copyright", "blocks of the same shape"]
+    + [f"{name} {d:+d}" for d in (-2, -1, 1, 2) for name in ("extracted share", "log words", "link share")]
+    + ["page log words", "page extracted share", "page link share", "page log blocks", "page declares article"]
+    + [f"{name} {level}" for level in (1, 2, 3, 4)
+       for name in ("container extracted share", "container log words", "container log blocks")]
+    + ["same path blocks", "same path extracted share"]
+)
+EXTRACTED = FEATURES.index("extracted share")
+
+
+def merge(paragraphs: list[str], blocks: list[Block], scores: np.ndarray, extracted_share: np.ndarray,
+          add_at: float, drop_below: float) -> list[str]:
+    """The extractor's paragraphs, without those whose block scores under
+    ``drop_below``, plus the blocks it left out that score ``add_at`` or
+    more, in page order."""
+    at = {}
+    for i, b in enumerate(blocks):
+        at.setdefault(" ".join(tokens(b.text)), i)
+    drop = {i for i, (s, k) in enumerate(zip(scores, extracted_share)) if k >= 0.5 and s < drop_below}
+    placed, last = [], -1
+    for p in paragraphs:
+        i = at.get(" ".join(tokens(p)))
+        if i is not None:
+            if i in drop:
+                continue
+            # A running maximum: the extractor's own order stands.
+            last = max(last, i)
+        placed.append((last, 0, p))
+    added = [(i, 1, b.text) for i, (b, s, k) in enumerate(zip(blocks, scores, extracted_share))
+             if k < 0.5 and s >= add_at]
+    if not added and len(placed) == len(paragraphs):
+        return paragraphs
+    return [p for _, _, p in sorted(placed + added, key=lambda t: (t[0], t[1]))]
+
+
+@lru_cache(maxsize=1)
+def shipped_model():
+    from .strip.trees import Trees
+
+    raw = resources.files("pipeline").joinpath("data/blocks.json").read_text("utf-8")
+    data = json.loads(raw)
+    if data.get("features") != FEATURES:
+        raise RuntimeError("data/blocks.json was trained on other features; rebuild it (bench/train_blocks.py)")
+    return Trees.from_dict(data["trees"]), data.get("add_at", 0.7), data.get("drop_below", 0.3)
+
+
+def second_opinion(tree, paragraphs: list[str], declares_article: bool) -> list[str]:
+    """``paragraphs`` (the extractor's) as the shipped block model amends them."""
+    blocks = page_blocks(tree)
+    if not blocks:
+        return paragraphs
+    model, add_at, drop_below = shipped_model()
+    x = features(blocks, "\n".join(paragraphs), declares_article)
+    return merge(paragraphs, blocks, model.predict(x), x[:, EXTRACTED], add_at, drop_below)

@@ -170,10 +170,14 @@ def discover(raw_dir: Path) -> list[Path]:
 
 
 def relative_source(path: Path, root: Path) -> str:
-    try:
-        name = path.relative_to(root).as_posix()
-    except ValueError:
-        name = path.name
+    whole, top = str(path), str(root)
+    if os.sep == "/" and top not in ("", ".", "/") and whole.startswith(top + "/"):
+        name = whole[len(top) + 1:]  # what relative_to gives, without building paths
+    else:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = path.name
     # File names are bytes; one that is not UTF-8 is shown with escapes so
     # that it can be written into the manifest.
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -96,6 +96,7 @@ def guard(a: str, b: str) -> bool:
 def test_one_time_or_name_of_its_own_in_the_same_place_is_another_issue():
     assert guard(QUOTES.format(time="10:31"), QUOTES.format(time="11:01"))
     assert guard(SHIPMENTS.format(when="MIDDAY"), SHIPMENTS.format(when="CLOSING"))
+    assert guard(SHIPMENTS.format(when="1330"), SHIPMENTS.format(when="CLOSING"))  # a time in four digits
     assert guard(NOTICE.format(name="HARBOUR SAVINGS BANK", ticker="HSBK.O", day="26"),
                  NOTICE.format(name="LAKELAND TRUST CO", ticker="LKTC.O", day="30"))
     # ...and the stage keeps both of each pair.
@@ -128,7 +129,19 @@ def test_names_in_a_headline_in_capitals():
     text = "PHILLIPS <P> RAISES CRUDE PRICES\n\nPhillips Petroleum Corp said it raised its crude prices."
     kinds = dict(zip(lead(text, 50).tokens, lead(text, 50).data))
     assert kinds["phillips"] == NAME and kinds["p"] == NAME  # named in the text, and a ticker
-    assert kinds["raises"] == WORD and kinds["crude"] == WORD
+    assert kinds["crude"] == WORD and kinds["prices"] == WORD
+
+
+FORECAST = ("HARBOUR MONEY MARKET SHORTAGE FORECAST REVISED {way}\n\nThe central bank said it {verb} its forecast "
+            "of the shortage in the money market to around 700 mln crowns from its first estimate.")
+
+
+def test_which_way_a_figure_moved_is_data():
+    down = FORECAST.format(way="DOWN", verb="revised")
+    assert guard(down, FORECAST.format(way="UP", verb="revised"))
+    # "rose" and "increased" point the same way: a re-send may say either.
+    assert not guard(FORECAST.format(way="UP", verb="raised"), FORECAST.format(way="UP", verb="increased"))
+    assert guard(FORECAST.format(way="UP", verb="raised"), FORECAST.format(way="UP", verb="cut"))
 
 
 words = st.sampled_from("the fund said on Monday it would pay 6.1 cts in April to holders of record "

@@ -17,8 +17,8 @@ when
 
 * at some place a run of one lead stands where the other has another run,
   each with data of its own of one kind (a figure for a figure, a month
-  for a month, a time of day for a time, a name for a name: "12:10" and
-  "12:30", "Massachusetts" and "Minnesota"), at least
+  for a month, a time of day for a time, up for down, a name for a name:
+  "12:10" and "12:30", "Massachusetts" and "Minnesota"), at least
   ``template_min_data`` such tokens on the two sides together, and
 * such places make at least ``template_data_share`` of the places where
   the leads differ by a substitution (an edited re-send or an OCR copy
@@ -42,8 +42,10 @@ headline ("CORRECTED ... CLSG - APRIL 7" and "... 0930 - APRIL 8") still
 makes it another issue.
 
 Data tokens: a token with a digit (``6-1/4``, ``12:10``, ``1,279,000`` are
-one token each), a number word, a month or weekday name, a time of day
-(opening, closing, noon, ...), and names: in mixed-case lines a capitalised
+one token each), a number word, a month or weekday name (and a day next to
+its month), a time of day (opening, closing, noon, ...), the way a figure
+moved ("up", "fell", "higher": read as up or down, so "rose" and
+"increased" are one word and "REVISED UP" and "REVISED DOWN" two), and names: in mixed-case lines a capitalised
 word that is not simply the first of a sentence (a sentence-initial word
 counts when the lead never writes it in lower case: "Phillips Petroleum
 said"), in a line in capitals a word the lead writes as such a name
@@ -84,12 +86,19 @@ _CALENDAR["sept"] = "september"
 _CALENDAR.update({"tues": "tuesday", "weds": "wednesday", "thur": "thursday", "thurs": "thursday"})
 _TIMES = frozenset("opening closing open opened close closed midday noon morning afternoon evening overnight "
                    "opg clsg".split())
+# Which way a figure moved: "REVISED DOWN" and "REVISED UP" are two reports,
+# "rose" and "increased" one (each word is read as the way it points).
+_DIRECTIONS = {word: "up" for word in "up higher rise rises rose raise raises raised increase increases increased "
+               "gain gains gained firmer stronger".split()}
+_DIRECTIONS.update({word: "down" for word in "down lower fall falls fell cut cuts lowers lowered decrease decreases "
+                    "decreased drop drops dropped easier weaker".split()})
 _MARKERS = frozenset("corrected corrects correcting rpt refiled".split())
 # Words that stand for a missing figure ("Shr NA", "nil"): not data of their own.
 _NO_FIGURE = frozenset("na nil nm".split())
 _TICKER = re.compile(r"<[^<>\n]{1,40}>")  # a ticker or a name in angle brackets: "<BTSB.O>"
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
+_HHMM = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")  # 1330
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")  # 12:10
 _DAY = re.compile(r"[0-3]?\d")
 _RANGE = re.compile(r"[/-]")
@@ -98,7 +107,7 @@ _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
 # Kinds of data token: two issues of a report swap like for like (a figure
 # for a figure, a month for a month, a name for a name).
-WORD, FIGURE, CALENDAR, TIME, NAME = 0, 1, 2, 3, 4
+WORD, FIGURE, CALENDAR, TIME, DIRECTION, NAME = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,8 @@ def _read(word: str) -> tuple[str, int]:
     """A word as compared (case folded, a month or weekday spelt out) and its kind."""
     token = word.casefold()
     token = _CALENDAR.get(token, token)
+    if token in _DIRECTIONS:
+        return _DIRECTIONS[token], DIRECTION
     return token, _kind(word, token)
 
 
@@ -195,6 +206,11 @@ def lead(text: str, words: int) -> Lead:
         (WORD if t in lower else k) if d == 1 else (NAME if t in names else k) if d == 2 else k
         for t, k, d in zip(tokens, kinds, doubtful)
     ]
+    # In a headline, four digits that read as a time of day are one ("LONDON
+    # OILS 1330", against "LONDON OILS CLOSING").
+    for i in range(len(tokens) if head is None else head):
+        if data[i] == FIGURE and _HHMM.fullmatch(tokens[i]):
+            data[i] = TIME
     # A day next to its month is part of a date ("April 7", "7 April").
     for i, t in enumerate(tokens):
         if data[i] == FIGURE and _DAY.fullmatch(t) and 0 < int(t) <= 31 and (
@@ -300,7 +316,7 @@ def _anchors(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[int, int, int
     return blocks
 
 
-def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, NAME)),
+def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME)),
                   headline: bool = False) -> tuple[int, int, int]:
     """``(data tokens substituted, places with data substituted, places
     substituted)`` between two leads.

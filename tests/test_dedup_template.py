@@ -191,3 +191,13 @@ def test_a_first_version_with_its_own_headline_is_the_story():
 def test_a_text_quoted_inside_another_is_not_its_first_version():
     assert verified(FIRST, DIGEST) == ""  # it does not begin as the digest does
     assert verified(FIRST, DIGEST, DedupConfig(first_version_lead=0.0)) == "first_version"
+
+
+def test_first_versions_and_template_issues_across_runs(tmp_path):
+    """The index keeps the leads both rules read: a later run decides as one run would."""
+    index = tmp_path / "index.sqlite"
+    first = list(Dedup(DedupConfig(), index_path=index)([doc("story", STORY), doc("noon", QUOTES.format(time="10:31"))]))
+    assert [d.status for d in first] == [KEPT, KEPT]
+    later = list(Dedup(DedupConfig(), index_path=index)([doc("flash", FIRST), doc("later", QUOTES.format(time="11:01"))]))
+    assert later[0].status == DUPLICATE and later[0].duplicate_of == "story" and later[0].rule == "first_version"
+    assert later[1].status == KEPT

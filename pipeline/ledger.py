@@ -171,4 +171,6 @@ class Ledger:
                 "stats": self.stats}
         if self.manifest is not None:
             data["manifest"] = self.manifest
-        atomic_write_text(self.path, json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
+        # One line (json's C encoder; an indented dump takes its pure-Python
+        # path, seconds per save for a ledger of many thousand inputs).
+        atomic_write_text(self.path, json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n")

@@ -170,10 +170,14 @@ def discover(raw_dir: Path) -> list[Path]:
 
 
 def relative_source(path: Path, root: Path) -> str:
-    try:
-        name = path.relative_to(root).as_posix()
-    except ValueError:
-        name = path.name
+    whole, top = str(path), str(root)
+    if os.sep == "/" and top not in ("", ".", "/") and whole.startswith(top + "/"):
+        name = whole[len(top) + 1:]  # what relative_to gives, without building paths
+    else:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = path.name
     # File names are bytes; one that is not UTF-8 is shown with escapes so
     # that it can be written into the manifest.
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -259,7 +263,7 @@ def _open_inside(path: Path, root: Path) -> _Hashing:
     try:
         info = os.fstat(fd)
         real = _real_path(fd, path, info)
-        if real is None or not real.is_relative_to(os.path.realpath(root)):
+        if real is None or not _inside(real, os.path.realpath(root)):
             raise _Outside("symbolic link leading outside the raw folder")
         if not stat.S_ISREG(info.st_mode):
             raise _Outside("not a regular file")
@@ -270,11 +274,16 @@ def _open_inside(path: Path, root: Path) -> _Hashing:
     return _Hashing(fd)
 
 
-def _real_path(fd: int, path: Path, info: os.stat_result) -> Path | None:
+def _inside(real: str, root: str) -> bool:
+    """Whether the absolute path ``real`` is ``root`` or below it (both real paths)."""
+    return real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep)
+
+
+def _real_path(fd: int, path: Path, info: os.stat_result) -> str | None:
     """Where the open file really is (None if that cannot be told)."""
     with contextlib.suppress(OSError):
-        return Path(os.readlink(f"/proc/self/fd/{fd}"))  # Linux: the kernel's own answer
-    real = Path(os.path.realpath(path))
+        return os.readlink(f"/proc/self/fd/{fd}")  # Linux: the kernel's own answer
+    real = os.path.realpath(path)
     with contextlib.suppress(OSError):
         now = os.stat(real)
         if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
@@ -349,7 +358,10 @@ def path_problem(path: Path, root: Path, config: ReadConfig = ReadConfig()) -> s
 
 
 def _path_problem(path: Path, root: Path, config: ReadConfig) -> str | None:
-    os.lstat(path)  # a file gone since the listing is unreadable, not "not a regular file"
+    # A file gone since the listing is unreadable, not "not a regular file".
+    info = os.lstat(path)
+    if stat.S_ISREG(info.st_mode):  # the common case, from the one system call
+        return _size_problem(info.st_size, config)
     if path.is_dir() and not path.is_symlink():  # listed because it cannot be read
         try:
             with os.scandir(path):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
 from . import manifest, storage
-from .atomic import remove_stale_temps
+from .atomic import remove_stale_temps, write_unsynced
 from .document import FINAL_STATES, KEPT, Document
 from .lock import hold
 
@@ -28,15 +29,24 @@ def write_document(clean_dir, doc: Document, written: list | None = None) -> dic
 
     ``clean_dir`` is a folder path or a ``storage.ObjectFolder``. Each file
     is made durable as it is written, unless ``written`` is given: the paths
-    of files on disk are then added to it, for ``atomic.sync_written`` to
-    make durable with the rest of a batch.
+    of files on disk (strings) are then added to it, for
+    ``atomic.sync_written`` to make durable with the rest of a batch.
     """
     sync = written is None or isinstance(clean_dir, storage.ObjectFolder)
     files = document_files(doc)
+    if sync:
+        for name, text in files.items():
+            storage.write_text(clean_dir, name, text, sync=True)
+        return manifest.record_of(doc)
+    folder = os.fspath(clean_dir)
     for name, text in files.items():
-        storage.write_text(clean_dir, name, text, sync=sync)
-    if not sync:
-        written.extend(Path(clean_dir) / name for name in files)
+        path = os.path.join(folder, name)
+        try:
+            write_unsynced(path, text.encode("utf-8"))
+        except FileNotFoundError:  # the first file of its folder
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            write_unsynced(path, text.encode("utf-8"))
+        written.append(path)
     return manifest.record_of(doc)
 
 

@@ -1,8 +1,12 @@
 """The template guard and the rules for first versions of a story (own texts)."""
 from __future__ import annotations
 
+from hypothesis import given, settings, strategies as st
+
 from pipeline.dedup import Dedup, DedupConfig
-from pipeline.dedup.template import different_issues, lead, lead_text
+from pipeline.dedup.stage import sign
+from pipeline.dedup.template import NAME, WORD, different_issues, lead, lead_text
+from pipeline.dedup.verify import RULES, verify_many
 from pipeline.document import DUPLICATE, KEPT, Document
 
 # One fund company's monthly notice, two funds: same words, other names and figures.
@@ -74,3 +78,126 @@ def test_lead_text_keeps_the_first_words():
     assert lead_text("short", 50) == "short"
     assert lead("Sales rose 6-1/4 pct to 1,279,000 in Jan at 12:10.", 50).tokens[2:] == (
         "6-1/4", "pct", "to", "1,279,000", "in", "january", "at", "12:10")
+
+
+# A quote table at two times of day: one token apart, in the headline.
+QUOTES = ("HARBOUR METALS ZINC {time}\n        LAST CHANGE\nAPR7    UNTRD\nMAY7    6150 UNCH\nJUN7    UNTRD\n"
+          "JUL7    UNTRD\nSEP7    UNTRD\nDEC7    UNTRD\nJAN8    UNTRD\nMAR8    UNTRD\n")
+SHIPMENTS = ("LAKESIDE COCOA SHIPMENTS {when} - APR 7\n    Differentials based on terminal prices, "
+             "stg per tonne cif.\n Mar/May  50 over May\n Apr/Jun  55 over Jul\n Jul/Sep  65 over Sep\n")
+# Two companies' dividend notices: the names are in the headline only, with a ticker.
+NOTICE = "{name} <{ticker}> SETS PAYOUT\n\nQtly div six cts vs six cts prior\n    Pay July 15\n    Record June {day}\n"
+
+
+def guard(a: str, b: str) -> bool:
+    return different_issues(lead(a, 50), lead(b, 50), DedupConfig())
+
+
+def test_one_time_or_name_of_its_own_in_the_same_place_is_another_issue():
+    assert guard(QUOTES.format(time="10:31"), QUOTES.format(time="11:01"))
+    assert guard(SHIPMENTS.format(when="MIDDAY"), SHIPMENTS.format(when="CLOSING"))
+    assert guard(SHIPMENTS.format(when="1330"), SHIPMENTS.format(when="CLOSING"))  # a time in four digits
+    assert guard(NOTICE.format(name="HARBOUR SAVINGS BANK", ticker="HSBK.O", day="26"),
+                 NOTICE.format(name="LAKELAND TRUST CO", ticker="LKTC.O", day="30"))
+    # ...and the stage keeps both of each pair.
+    for a, b in ((QUOTES.format(time="10:31"), QUOTES.format(time="11:01")),
+                 (SHIPMENTS.format(when="MIDDAY"), SHIPMENTS.format(when="CLOSING"))):
+        assert [d.status for d in decide(a, b)] == [KEPT, KEPT]
+        assert {d.status for d in decide(a, b, config=DedupConfig(template_guard=False))} == {KEPT, DUPLICATE}
+
+
+RESULTS = ("OVERLAND FREIGHT INC <OVFR> YEAR LOSS\n\nShr loss 9.31 dlrs vs loss 1.62 dlrs\n"
+           "    Net loss 16.2 mln vs loss {net}\n    Revs 99.4 mln vs 96.2 mln\n")
+
+
+def test_a_figure_written_otherwise_is_not_a_figure_of_its_own():
+    assert not guard(RESULTS.format(net="2,770,243"), RESULTS.format(net="2.8 mln"))
+    story = STORY.replace("40 electric trains from", "ten electric trains from")
+    assert not guard(story, story.replace("ten electric", "10 electric"))
+    # An OCR slip: a digit for a letter, one letter in a short name.
+    assert not guard(STORY, STORY.replace("Anna Berg", "Anna Bcrg").replace("four countries", "f0ur countries"))
+    # Figures do not have near spellings: 6.1 and 6.6 are two payouts.
+    assert guard(HARBOUR, HARBOUR.replace("6.1", "6.6").replace("Ohio", "Iowa"))
+
+
+def test_a_re_headlined_resend_is_not_another_issue():
+    retitled = STORY.replace("Northern Rail orders 40 electric trains", "Vossloh wins Northern Rail order")
+    assert not guard(STORY, retitled)
+
+
+def test_names_in_a_headline_in_capitals():
+    text = "PHILLIPS <P> RAISES CRUDE PRICES\n\nPhillips Petroleum Corp said it raised its crude prices."
+    kinds = dict(zip(lead(text, 50).tokens, lead(text, 50).data))
+    assert kinds["phillips"] == NAME and kinds["p"] == NAME  # named in the text, and a ticker
+    assert kinds["crude"] == WORD and kinds["prices"] == WORD
+
+
+FORECAST = ("HARBOUR MONEY MARKET SHORTAGE FORECAST REVISED {way}\n\nThe central bank said it {verb} its forecast "
+            "of the shortage in the money market to around 700 mln crowns from its first estimate.")
+
+
+def test_which_way_a_figure_moved_is_data():
+    down = FORECAST.format(way="DOWN", verb="revised")
+    assert guard(down, FORECAST.format(way="UP", verb="revised"))
+    # "rose" and "increased" point the same way: a re-send may say either.
+    assert not guard(FORECAST.format(way="UP", verb="raised"), FORECAST.format(way="UP", verb="increased"))
+    assert guard(FORECAST.format(way="UP", verb="raised"), FORECAST.format(way="UP", verb="cut"))
+
+
+words = st.sampled_from("the fund said on Monday it would pay 6.1 cts in April to holders of record "
+                        "Harbour Ohio Maine 12:10 closing".split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(words, min_size=3, max_size=40), st.lists(words, min_size=3, max_size=40),
+       st.sampled_from(["", "By Maria Lopez, Wire Service\n\n"]))
+def test_the_guard_is_symmetric_and_a_copy_is_never_another_issue(one, two, byline):
+    a, b = " ".join(one), " ".join(two)
+    assert guard(a, b) == guard(b, a)
+    assert not guard(a, byline + a)
+
+
+# A first version with its own headline, sent before the full story: it
+# shares 0.81 of its word pairs with the story (a copy would share 0.9).
+FIRST = ("NORTHERN RAIL ORDERS 40 TRAINS FROM VOSSLOH FOR 610 MLN EUROS\n\nNorthern Rail said on Tuesday it had "
+         "ordered 40 electric trains from the Carlsbad works of Vossloh, the largest order in its history.")
+# A digest quoting the item well after its own beginning.
+DIGEST = ("NEWS IN BRIEF\n\nThe city council approved the new budget on Monday after a long debate about school "
+          "funding. Harbour workers ended their two-week strike after the port authority agreed to review shift "
+          "patterns. The museum on the hill reopened its east wing to visitors, with a show of maps from the old "
+          "library. Northern Rail orders 40 trains from Vossloh for 610 mln euros. The company said it had ordered "
+          "40 electric trains from the Carlsbad works of Vossloh, the largest order in its history. Rain is "
+          "expected in the north.")
+
+
+def verified(a: str, b: str, config: DedupConfig | None = None) -> str:
+    """The rule that verifies the pair (a, b) as a candidate ("" when none does)."""
+    config = config or DedupConfig()
+    signed = sign([a, b], config)
+    ok, _, rule = verify_many([(0, 1)], signed.shingles, signed.offsets, config,
+                              numbers=(signed.numbers, signed.number_offsets), leads=[a, b].__getitem__)
+    return RULES[rule[0]] if ok[0] else ""
+
+
+def test_a_first_version_with_its_own_headline_is_the_story():
+    out = decide(FIRST, STORY)
+    assert out[1].status == KEPT
+    assert out[0].status == DUPLICATE and out[0].rule == "first_version" and 0.7 <= out[0].similarity < 0.9
+    assert verified(FIRST, STORY, DedupConfig(first_version_containment=0.0)) == ""  # the rule alone joins them
+    # A first version carries the story's figures: with a figure the story lacks, it is another text.
+    assert verified(FIRST.replace("610", "620"), STORY) == ""
+
+
+def test_a_text_quoted_inside_another_is_not_its_first_version():
+    assert verified(FIRST, DIGEST) == ""  # it does not begin as the digest does
+    assert verified(FIRST, DIGEST, DedupConfig(first_version_lead=0.0)) == "first_version"
+
+
+def test_first_versions_and_template_issues_across_runs(tmp_path):
+    """The index keeps the leads both rules read: a later run decides as one run would."""
+    index = tmp_path / "index.sqlite"
+    first = list(Dedup(DedupConfig(), index_path=index)([doc("story", STORY), doc("noon", QUOTES.format(time="10:31"))]))
+    assert [d.status for d in first] == [KEPT, KEPT]
+    later = list(Dedup(DedupConfig(), index_path=index)([doc("flash", FIRST), doc("later", QUOTES.format(time="11:01"))]))
+    assert later[0].status == DUPLICATE and later[0].duplicate_of == "story" and later[0].rule == "first_version"
+    assert later[1].status == KEPT

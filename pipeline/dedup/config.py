@@ -62,6 +62,17 @@ class DedupConfig:
     # paragraphs added. Kept high so that a page quoting part of a short
     # article is not called its copy.
     containment_threshold: float = 0.9
+    # A first version of a story (a flash, its first paragraphs, a short
+    # re-write sent before the full story) shares less with the full text
+    # than a truncated copy, yet is the same story: it counts as a duplicate
+    # (rule "first_version") when this share of its word pairs is in the
+    # other text, every figure it has is in the other text too, and it
+    # begins as the other does (``first_version_lead`` of the word pairs of
+    # its first 25 tokens are in the other's lead). The template guard
+    # applies as to every rule. 0 turns the rule off.
+    first_version_containment: float = 0.7
+    first_version_lead: float = 0.5
+    first_version_length: float = 0.67
     # Containment alone is not trusted for tiny texts: a few shared shingles
     # (a byline, a stock phrase) would make a short note "contained".
     min_containment_shingles: int = 10
@@ -86,10 +97,11 @@ class DedupConfig:
     # The template guard (pipeline.dedup.template): a verified pair whose
     # leads each carry their own numbers, dates, times or names in the same
     # place is two issues of one report, not a copy. The figures below say
-    # how many such tokens it takes, and their share of the differing ones.
+    # how many such tokens it takes (2: one on each side), and the share of
+    # such places among the places where the leads differ by a substitution.
     template_guard: bool = True
     template_lead_words: int = 50
-    template_min_data: int = 4
+    template_min_data: int = 2
     template_data_share: float = 0.5
 
     def __post_init__(self) -> None:
@@ -112,7 +124,8 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
-        for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share"):
+        for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
+                     "first_version_containment", "first_version_lead", "first_version_length"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")

@@ -5,7 +5,7 @@ its size (distinct shingles, the tie-break of the kept choice), its LSH band
 keys, its sorted shingle hashes and number-token hashes (what verification
 needs), its text, compressed, for the character check of pairs the
 word rules reject, and its lead, compressed, for the template guard
-(``verify``). Duplicates are recorded by id with their
+and the first-version rule (``verify``). Duplicates are recorded by id with their
 cluster and kept copy, so a document seen again is answered from the index
 instead of being compared with itself.
 
@@ -98,7 +98,7 @@ class DedupIndex:
                 self._db.execute("ALTER TABLE kept ADD COLUMN owner TEXT")
             if "text" not in columns:  # ... or texts (its rows get no character check)
                 self._db.execute("ALTER TABLE kept ADD COLUMN text BLOB")
-            if "lead" not in columns:  # ... or leads (its rows get no template guard)
+            if "lead" not in columns:  # ... or leads (its rows get no template guard, no first-version rule)
                 self._db.execute("ALTER TABLE kept ADD COLUMN lead BLOB")
             if "rule" not in {row[1] for row in self._db.execute("PRAGMA table_info(duplicates)")}:
                 self._db.execute("ALTER TABLE duplicates ADD COLUMN rule TEXT")  # ... or rules

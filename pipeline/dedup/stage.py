@@ -265,8 +265,10 @@ def stored_text(text: str, config: DedupConfig) -> bytes | None:
 
 
 def stored_lead(text: str, config: DedupConfig) -> bytes | None:
-    """The lead the index keeps for the template guard (None with the guard off)."""
-    return pack_text(lead_text(text, config.template_lead_words)) if config.template_guard else None
+    """The lead the index keeps for the template guard and the first-version
+    rule (None with both off)."""
+    needed = config.template_guard or config.first_version_containment > 0
+    return pack_text(lead_text(text, config.template_lead_words)) if needed else None
 
 
 def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:

@@ -9,35 +9,52 @@ numbers, dates, times of day and names, each text having its own in the
 same place.
 
 A re-send, a correction or a fuller version of one story differs otherwise:
-words are added (a paragraph, a byline, a wire credit) or edited, and the
-two leads do not each carry data the other lacks. So a verified pair is
-refused when, comparing the leads (the first ``template_lead_words``
-tokens, the headline included),
+words are added (a paragraph, a byline, a wire credit) or edited, and where
+a word was changed, it is mostly an ordinary word. So the two leads (the
+first ``template_lead_words`` tokens, the headline included) are aligned on
+the runs of two or more tokens they share, and a verified pair is refused
+when
 
-* inside the part the two leads share (from the first word pair they have in
-  common to the last: a byline or dateline added before the text, or a
-  credit after it, is not compared),
-* each lead has a data token the other lead does not contain, not counting
-  a token that is a near spelling of one the other has (an OCR slip or a
-  typo, "Puroltor" for "Purolator"),
-* at least ``template_min_data`` such tokens on the two sides together, and
-* they make at least ``template_data_share`` of the tokens that differ there
-  (an edited re-send differs mostly in ordinary words).
+* at some place a run of one lead stands where the other has another run,
+  each with data of its own of one kind (a figure for a figure, a month
+  for a month, a time of day for a time, up for down, a name for a name:
+  "12:10" and "12:30", "Massachusetts" and "Minnesota"), at least
+  ``template_min_data`` such tokens on the two sides together, and
+* such places make at least ``template_data_share`` of the places where
+  the leads differ by a substitution (an edited re-send or an OCR copy
+  differs mostly in ordinary words).
 
-Two issues of a report differ in their figures: the guard only looks at
-pairs whose texts differ in their numbers (``verify_many`` tells that from
-the number sets, which is cheap, and lets most copies through without
-reading their leads).
+Not counted as a difference: a run only one lead has (a paragraph or byline
+added, a sentence dropped); what follows the last shared run when a lead is
+cut at its length; a near spelling (an OCR slip or a typo, "Puroltor" for
+"Purolator", one letter in a short word), an abbreviation ("corp",
+"corporation"); one figure written two ways ("ten" and "10", "2,770,243"
+and "2.8" as in "2.8 mln", "17.3" and "17", "1.75" and the range
+"1.50/1.75"). A name counts only when the other lead never mentions it (a
+re-headlined re-send moves its names about). A long run counts only when
+it is mostly figures and dates (a table); a long run of words is rewritten
+text, not a new issue.
 
 A text marked as a correction or a repeat in its lead ("CORRECTED",
 "corrects", "RPT", "refiled") is a re-send by its own account: its figures
-may differ, and the guard lets it through.
+and names may differ. Only a date or a time of day of its own in the
+headline ("CORRECTED ... CLSG - APRIL 7" and "... 0930 - APRIL 8") still
+makes it another issue.
 
 Data tokens: a token with a digit (``6-1/4``, ``12:10``, ``1,279,000`` are
-one token each), a number word, a month or weekday name, a time of day
-(opening, closing, noon, ...), and in mixed-case lines a capitalised word
-that is not simply the first of a sentence (a sentence-initial word counts
-when the lead never writes it in lower case: "Phillips Petroleum said").
+one token each), a number word, a month or weekday name (and a day next to
+its month), a time of day (opening, closing, noon, ...), the way a figure
+moved ("up", "fell", "higher": read as up or down, so "rose" and
+"increased" are one word and "REVISED UP" and "REVISED DOWN" two), and names: in mixed-case lines a capitalised
+word that is not simply the first of a sentence (a sentence-initial word
+counts when the lead never writes it in lower case: "Phillips Petroleum
+said"), in a line in capitals a word the lead writes as such a name
+("PHILLIPS RAISES ..."), and a ticker in angle brackets ("<BTSB.O>"). "NA"
+and "nil" stand for a missing figure and are not data.
+
+What the guard cannot see: two issues whose leads are the same word for
+word (a report that repeats itself from one week to the next), and a
+re-send that changes figures without saying so.
 """
 from __future__ import annotations
 
@@ -45,6 +62,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .config import DedupConfig
 
@@ -59,14 +77,37 @@ _NAMES = (
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday"
 ).split()
+_MONTHS = frozenset(_NAMES[:12])
 # Month and weekday abbreviations read as the full name ("Jan" = "January");
 # "may" and "sun" are left alone, being common words as well.
 _CALENDAR = {name: name for name in _NAMES}
 _CALENDAR.update({name[:3]: name for name in _NAMES if name[:3] not in ("may", "sun")})
 _CALENDAR["sept"] = "september"
+_CALENDAR.update({"tues": "tuesday", "weds": "wednesday", "thur": "thursday", "thurs": "thursday"})
 _TIMES = frozenset("opening closing open opened close closed midday noon morning afternoon evening overnight "
                    "opg clsg".split())
+# Which way a figure moved: "REVISED DOWN" and "REVISED UP" are two reports,
+# "rose" and "increased" one (each word is read as the way it points).
+_DIRECTIONS = {word: "up" for word in "up higher rise rises rose raise raises raised increase increases increased "
+               "gain gains gained firmer stronger".split()}
+_DIRECTIONS.update({word: "down" for word in "down lower fall falls fell cut cuts lowers lowered decrease decreases "
+                    "decreased drop drops dropped easier weaker".split()})
 _MARKERS = frozenset("corrected corrects correcting rpt refiled".split())
+# Words that stand for a missing figure ("Shr NA", "nil"): not data of their own.
+_NO_FIGURE = frozenset("na nil nm".split())
+_TICKER = re.compile(r"<[^<>\n]{1,40}>")  # a ticker or a name in angle brackets: "<BTSB.O>"
+_DIGITS = re.compile(r"\d+")
+_LETTER = re.compile(r"[^\W\d_]")
+_HHMM = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")  # 1330
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")  # 12:10
+_DAY = re.compile(r"[0-3]?\d")
+_RANGE = re.compile(r"[/-]")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+# Kinds of data token: two issues of a report swap like for like (a figure
+# for a figure, a month for a month, a name for a name).
+WORD, FIGURE, CALENDAR, TIME, DIRECTION, NAME = 0, 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -74,8 +115,10 @@ class Lead:
     """The lead of a text as the guard compares it."""
 
     tokens: tuple[str, ...]
-    data: tuple[bool, ...]  # per token: is it a data token
+    data: tuple[int, ...]  # per token: its kind of data (WORD: none)
     marked: bool  # a correction or repeat by its own account
+    whole: bool = False  # the whole text, not cut at the lead's length
+    head: int = 0  # tokens of the first line (the headline)
 
 
 def lead_text(text: str, words: int) -> str:
@@ -88,69 +131,247 @@ def lead_text(text: str, words: int) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)
+def _read(word: str) -> tuple[str, int]:
+    """A word as compared (case folded, a month or weekday spelt out) and its kind."""
+    token = word.casefold()
+    token = _CALENDAR.get(token, token)
+    if token in _DIRECTIONS:
+        return _DIRECTIONS[token], DIRECTION
+    return token, _kind(word, token)
+
+
+def _kind(word: str, token: str) -> int:
+    if _CLOCK.fullmatch(word):
+        return TIME
+    if _DIGIT.search(word) or token in _NUMBER_WORDS:
+        return FIGURE
+    if token in _CALENDAR:
+        return CALENDAR
+    if token in _TIMES:
+        return TIME
+    return WORD
+
+
 def lead(text: str, words: int) -> Lead:
     tokens: list[str] = []
-    kinds: list[int] = []  # 0 word, 1 data, 2 capitalised at a sentence start
+    kinds: list[int] = []
+    # Per token: 1 a capitalised word opening a sentence, 2 a word of a line
+    # in capitals (a headline), 0 otherwise; both are names or not by what
+    # the rest of the lead shows (below).
+    doubtful: list[int] = []
     lower: set[str] = set()
+    names: set[str] = set()
     marked = False
     start = True
+    head = None
+    read, markers, no_figure = _read, _MARKERS, _NO_FIGURE  # locals: this loop is the guard's main cost
     for line in unicodedata.normalize("NFKC", lead_text(text, words)).split("\n"):
         if not line.strip():
             start = True
             continue
+        if head is None and tokens:
+            head = len(tokens)
         mixed = line != line.upper()
+        tickers = [m.span() for m in _TICKER.finditer(line)] if "<" in line else ()
         for match in _TOKEN.finditer(line):
             word = match.group(0)
-            token = word.casefold()
-            token = _CALENDAR.get(token, token)
-            marked = marked or token in _MARKERS
-            if _DIGIT.search(word) or token in _NUMBER_WORDS or token in _CALENDAR or token in _TIMES:
-                kind = 1
-            elif mixed and word[0].isupper():
-                kind = 2 if start else 1
-            else:
-                kind = 0
-                if mixed:
+            token, kind = read(word)
+            if token in markers:
+                marked = True
+            doubt = 0
+            if kind == WORD and token not in no_figure:
+                if tickers and any(a <= match.start() < b for a, b in tickers):
+                    kind = NAME
+                elif not mixed:
+                    doubt = 2
+                elif word[0].isupper():
+                    kind = NAME
+                    if start:
+                        doubt = 1
+                    else:
+                        names.add(token)
+                else:
                     lower.add(token)
             tokens.append(token)
             kinds.append(kind)
+            doubtful.append(doubt)
             # The next word starts a sentence after a full stop, "?" or "!".
-            start = line[match.end() : match.end() + 1] in (".", "!", "?")
-    data = tuple(k == 1 or (k == 2 and t not in lower) for t, k in zip(tokens, kinds))
-    return Lead(tuple(tokens), data, marked)
+            end = match.end()
+            start = end < len(line) and line[end] in ".!?"
+    # A word opening a sentence is a name unless the lead writes it in lower
+    # case; a word of a headline in capitals is one if the lead writes it as
+    # a name ("PHILLIPS RAISES ..." and "Phillips Petroleum Corp said").
+    data = [
+        (WORD if t in lower else k) if d == 1 else (NAME if t in names else k) if d == 2 else k
+        for t, k, d in zip(tokens, kinds, doubtful)
+    ]
+    # In a headline, four digits that read as a time of day are one ("LONDON
+    # OILS 1330", against "LONDON OILS CLOSING").
+    for i in range(len(tokens) if head is None else head):
+        if data[i] == FIGURE and _HHMM.fullmatch(tokens[i]):
+            data[i] = TIME
+    # A day next to its month is part of a date ("April 7", "7 April").
+    for i, t in enumerate(tokens):
+        if data[i] == FIGURE and _DAY.fullmatch(t) and 0 < int(t) <= 31 and (
+                (i and data[i - 1] == CALENDAR and tokens[i - 1] in _MONTHS)
+                or (i + 1 < len(tokens) and data[i + 1] == CALENDAR and tokens[i + 1] in _MONTHS)):
+            data[i] = CALENDAR
+    data = tuple(data)
+    return Lead(tuple(tokens), data, marked, len(tokens) < words, len(tokens) if head is None else head)
 
 
-def _shared_span(tokens: tuple[str, ...], pairs: set) -> tuple[int, int]:
-    """From the first to the last token pair also found in the other lead."""
-    hits = [i for i in range(len(tokens) - 1) if (tokens[i], tokens[i + 1]) in pairs]
-    return (hits[0], hits[-1] + 2) if hits else (0, 0)
+_WORD_VALUES = {w: float(v) for v, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
 
 
-def _near(a: str, b: str) -> bool:
-    """A near spelling of a word (never of a number)."""
-    if a[0].isdigit() or b[0].isdigit():
+def _value(token: str) -> tuple[float, int] | None:
+    """A figure as (value, decimals), or None for what is not a plain number
+    ("1,279,000" is 1279000, "ten" 10; "6-1/4", "12:10" and "1987/88" are
+    not plain)."""
+    if token in _WORD_VALUES:
+        return _WORD_VALUES[token], 0
+    text = token.replace(",", "")
+    if not _PLAIN.fullmatch(text):
+        return None
+    return float(text), len(text.partition(".")[2])
+
+
+def _same_figure(a: str, b: str) -> bool:
+    """One figure written two ways: in words and digits ("ten", "10"), in
+    full and rounded ("2,770,243" and "2.8", as in "2.8 mln"; "17.3" and
+    "17": the same value at the rounder one's precision, in the same unit
+    or a thousand, million or billion times it), or as one end of a range
+    ("1.75" and "1.50/1.75")."""
+    if a in _RANGE.split(b) or b in _RANGE.split(a):
+        return True
+    x, y = _value(a), _value(b)
+    if x is None or y is None:
         return False
+    if x[0] == y[0]:
+        return True
+    if len(a) < len(b):
+        x, y = y, x  # y: the shorter, rounder one
+    for scale in (1.0, 1e3, 1e6, 1e9):
+        if y[0] > 0 and round(x[0] / scale, y[1]) == y[0]:
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added or dropped ("plc", "plh"): short words get
+    no ratio to speak of, yet one slip is all it is."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    head = 0
+    while head < len(a) and a[head] == b[head]:
+        head += 1
+    return a[head + (len(a) == len(b)):] == b[head + 1:]
+
+
+@lru_cache(maxsize=1 << 16)
+def _near(a: str, b: str) -> bool:
+    """The same figure written two ways, or a near spelling of a word (an
+    OCR slip, a typo) or its abbreviation ("corp", "corporation")."""
+    if _same_figure(a, b):
+        return True
+    if not (_LETTER.search(a) and _LETTER.search(b)):
+        return False  # figures are never near spellings of each other ("6.5", "6.6")
+    digits_a, digits_b = _DIGITS.findall(a), _DIGITS.findall(b)
+    if digits_a and digits_b and digits_a != digits_b:
+        return False  # nor are "may7" and "may8" (a contract month), "1st" and "2nd"
+    if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
+        return True
+    if _one_edit(a, b):
+        return True
+    if 2 * min(len(a), len(b)) < 0.75 * (len(a) + len(b)):
+        return False  # too different in length for the ratio below
     match = difflib.SequenceMatcher(None, a, b)
     # The quick upper bounds first: most pairs of words are far apart.
     return match.real_quick_ratio() >= 0.75 and match.quick_ratio() >= 0.75 and match.ratio() >= 0.75
 
 
+def _anchors(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[int, int, int]]:
+    """The runs the two leads share, of two tokens or more, in order: a
+    lone common word ("the", "said") inside two different runs is chance."""
+    # The common start and end are shared runs as they stand: only the
+    # middle needs aligning (most pairs differ in a few places).
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+    blocks = [(0, 0, start)] if start >= 2 else []
+    if start < 2:
+        start = 0
+    if end < 2:
+        end = 0
+    matcher = difflib.SequenceMatcher(None, a[start : len(a) - end], b[start : len(b) - end], autojunk=False)
+    blocks += [(i + start, j + start, n) for i, j, n in matcher.get_matching_blocks() if n >= 2]
+    if end:
+        blocks.append((len(a) - end, len(b) - end, end))
+    return blocks
+
+
+def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME)),
+                  headline: bool = False) -> tuple[int, int, int]:
+    """``(data tokens substituted, places with data substituted, places
+    substituted)`` between two leads.
+
+    The leads are aligned on the runs they share; before the first shared
+    run and between two of them, a run of one lead in place of a run of the
+    other is a substitution (a run only one lead has, a byline or a
+    paragraph added, is an addition; what follows the last shared run is
+    where the leads are cut, not compared). It is a substitution of data
+    when each run has data tokens of a kind the other run has other tokens
+    of (a figure for a figure, a month for a month, a name for a name; a
+    near spelling or a rounding of one of the other run's tokens does not
+    count), and both runs are short (at most ``longest`` tokens) or mostly
+    data: a longer run of words is rewritten text. Only data of
+    ``kinds_of_note`` counts, and with ``headline`` only places in both
+    headlines are compared.
+    """
+    found = data_places = places = 0
+    in_a, in_b = set(a.tokens), set(b.tokens)
+    blocks = _anchors(a.tokens, b.tokens)
+    if a.whole and b.whole:
+        blocks.append((len(a.tokens), len(b.tokens), 0))  # both end there: the last runs compare too
+    ends = [(0, 0)] + [(i + n, j + n) for i, j, n in blocks[:-1]]
+    for (i0, j0), (i1, j1, _) in zip(ends, blocks):
+        if i1 == i0 or j1 == j0:
+            continue  # an addition on one side
+        run_a, run_b = a.tokens[i0:i1], b.tokens[j0:j1]
+        kinds_a, kinds_b = a.data[i0:i1], b.data[j0:j1]
+        # A name of its own is one the other lead never mentions.
+        own_a = [(t, k) for t, k in zip(run_a, kinds_a) if t not in (in_b if k == NAME else run_b)]
+        own_b = [(t, k) for t, k in zip(run_b, kinds_b) if t not in (in_a if k == NAME else run_a)]
+        own_a, own_b = ([(t, k) for t, k in own_a if not any(_near(t, o) for o, _ in own_b)],
+                        [(t, k) for t, k in own_b if not any(_near(t, o) for o, _ in own_a)])
+        if not own_a and not own_b:
+            continue  # a spelling corrected, a word abbreviated: no change of substance
+        if headline and (i0 >= a.head or j0 >= b.head):
+            continue
+        places += 1
+        kinds = {k for _, k in own_a if k} & {k for _, k in own_b if k} & kinds_of_note
+        short = len(run_a) <= longest and len(run_b) <= longest
+        # A table of figures and dates changes in long runs.
+        dense = (2 * sum(0 < k < NAME for k in kinds_a) >= len(run_a)
+                 and 2 * sum(0 < k < NAME for k in kinds_b) >= len(run_b))
+        if kinds and (short or dense):
+            found += sum(k in kinds for _, k in own_a) + sum(k in kinds for _, k in own_b)
+            data_places += 1
+    return found, data_places, places
+
+
 def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
     """Whether two verified leads are two issues of one template report (see the module doc)."""
-    if a.marked or b.marked:
-        return False
-    pairs_a = set(zip(a.tokens, a.tokens[1:]))
-    pairs_b = set(zip(b.tokens, b.tokens[1:]))
-    a0, a1 = _shared_span(a.tokens, pairs_b)
-    b0, b1 = _shared_span(b.tokens, pairs_a)
-    if a1 == 0 or b1 == 0:
-        return False
-    in_a, in_b = set(a.tokens), set(b.tokens)
-    only_a = {t: d for t, d in zip(a.tokens[a0:a1], a.data[a0:a1]) if t not in in_b}
-    only_b = {t: d for t, d in zip(b.tokens[b0:b1], b.data[b0:b1]) if t not in in_a}
-    data_a = [t for t, d in only_a.items() if d and not any(_near(t, o) for o in only_b)]
-    data_b = [t for t, d in only_b.items() if d and not any(_near(t, o) for o in only_a)]
-    if not data_a or not data_b:
-        return False
-    found = len(data_a) + len(data_b)
-    return found >= config.template_min_data and found >= config.template_data_share * (len(only_a) + len(only_b))
+    # A correction or a repeat may change figures and names, not the day or
+    # the hour its report is for: for it, only those in the headlines count.
+    note = dict(kinds_of_note=frozenset((CALENDAR, TIME)), headline=True) if a.marked or b.marked else {}
+    # The alignment may pair the runs otherwise one way round than the
+    # other (ties between equally long shared runs): either is evidence.
+    return any(found >= config.template_min_data and data_places >= config.template_data_share * places
+               for found, data_places, places in (substitutions(a, b, **note), substitutions(b, a, **note)))

@@ -41,13 +41,13 @@ import numpy as np
 
 from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
-from .template import different_issues, lead
+from .template import Lead, different_issues, lead, lead_text
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
 # returns the position in this tuple (0: not accepted).
-RULES = ("", "exact", "jaccard", "containment", "char")
-EXACT, JACCARD, CONTAINMENT, CHAR = 1, 2, 3, 4
+RULES = ("", "exact", "jaccard", "containment", "char", "first_version")
+EXACT, JACCARD, CONTAINMENT, CHAR, FIRST_VERSION = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ def _gather(flat: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np
     return (owner << np.uint64(32)) | values.astype(np.uint64), lengths
 
 
-def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``overlap`` of many pairs of CSR sets at once: (jaccard, containment) arrays."""
+def common_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Items in common of many pairs of CSR sets, and the two sets' sizes."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
     keys_a, len_a = _gather(flat, offsets, pairs[:, 0])
     keys_b, len_b = _gather(flat, offsets, pairs[:, 1])
     # Each set is distinct, so a key found on both sides is one common item.
@@ -123,12 +123,27 @@ def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tu
     both.sort()
     same = both[1:][both[1:] == both[:-1]]
     common = np.bincount((same >> np.uint64(32)).astype(np.int64), minlength=len(pairs)).astype(float)
+    return common, len_a, len_b
+
+
+def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``overlap`` of many pairs of CSR sets at once: (jaccard, containment) arrays."""
+    common, len_a, len_b = common_many(pairs, flat, offsets)
     union = len_a + len_b - common
     smaller = np.minimum(len_a, len_b)
     with np.errstate(divide="ignore", invalid="ignore"):
         jaccard = np.where(union > 0, common / union, 0.0)
         containment = np.where(smaller > 0, common / smaller, 0.0)
     return jaccard, containment
+
+
+def starts_alike(short: Lead, long: Lead, words: int = 25) -> float:
+    """Share of the word pairs of the shorter text's first ``words`` tokens
+    (its headline and first sentence) found in the longer text's lead."""
+    head = set(zip(short.tokens[:words], short.tokens[1:words]))
+    if not head:
+        return 0.0
+    return len(head & set(zip(long.tokens, long.tokens[1:]))) / len(head)
 
 
 CHAR_CHECK_SIZE = 5
@@ -169,7 +184,9 @@ def verify_many(
     char_check = texts is not None and config.char_jaccard_threshold > 0
     char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
     guard = leads is not None and config.template_guard
+    first_check = leads is not None and config.first_version_containment > 0
     lead_of: dict[int, object] = {}
+    start_text: dict[int, str | None] = {}
 
     def chars_of(i: int) -> np.ndarray | None:
         if i not in char_sets:
@@ -177,9 +194,17 @@ def verify_many(
             char_sets[i] = None if text is None else char_set(text)
         return char_sets[i]
 
+    def start_of(i: int) -> str | None:
+        """The lead as text: two equal ones cannot be two issues, and
+        telling that costs far less than reading them (``lead``)."""
+        if i not in start_text:
+            text = leads(i)
+            start_text[i] = None if text is None else lead_text(text, config.template_lead_words)
+        return start_text[i]
+
     def template_of(i: int):
         if i not in lead_of:
-            text = leads(i)
+            text = start_of(i)
             lead_of[i] = None if text is None else lead(text, config.template_lead_words)
         return lead_of[i]
 
@@ -192,6 +217,10 @@ def verify_many(
         ok = by_jaccard | by_containment
         again = ~ok & (jaccard >= config.char_check_min_jaccard) & (smaller >= config.char_check_min_shingles) \
             if char_check else np.zeros(len(part), bool)
+        larger = np.maximum(sizes[part[:, 0]], sizes[part[:, 1]])
+        first = ~ok & (containment >= config.first_version_containment) & \
+            (smaller >= config.min_containment_shingles) & (smaller <= config.first_version_length * larger) \
+            if first_check else np.zeros(len(part), bool)
         if numbers is not None:
             num_flat, num_offsets = numbers
             num_sizes = np.diff(num_offsets)
@@ -203,6 +232,24 @@ def verify_many(
                 ok[refused] = again[refused] = False
         sim = np.where(by_jaccard, jaccard, containment)
         why = np.where(jaccard >= 1.0, EXACT, np.where(by_jaccard, JACCARD, CONTAINMENT)).astype(np.int8)
+        if first.any():
+            # A first version (a flash, the first paragraphs) carries the
+            # story's figures and begins as the full story does.
+            look = np.flatnonzero(first)
+            short = np.where(sizes[part[look, 0]] <= sizes[part[look, 1]], part[look, 0], part[look, 1])
+            long = np.where(short == part[look, 0], part[look, 1], part[look, 0])
+            if numbers is not None:
+                common, have, _ = common_many(np.stack([short, long], axis=1), *numbers)
+                figures = common >= have
+            else:
+                figures = np.ones(len(look), bool)
+            for k, s_, l_, f in zip(look.tolist(), short.tolist(), long.tolist(), figures.tolist()):
+                a, b = template_of(s_), template_of(l_)
+                # A correction by its own account may change figures.
+                if a is not None and b is not None and (f or a.marked or b.marked) \
+                        and starts_alike(a, b) >= config.first_version_lead:
+                    ok[k] = True
+                    why[k] = FIRST_VERSION
         for k in np.flatnonzero(again):
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
@@ -210,13 +257,10 @@ def verify_many(
                 ok[k] = sim[k] >= config.char_jaccard_threshold
                 why[k] = CHAR
         if guard:
-            # Two issues of a report differ in their figures: only pairs whose
-            # number sets differ are looked at (cheap to tell, and most copies
-            # keep their figures).
-            look = ok & (why != EXACT)
-            if numbers is not None and look.any():
-                look[look] = _differ(part[look], *numbers)
-            for k in np.flatnonzero(look):
+            for k in np.flatnonzero(ok & (why != EXACT)):
+                one, two = start_of(int(part[k, 0])), start_of(int(part[k, 1]))
+                if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
+                    continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
                 if a is not None and b is not None and different_issues(a, b, config):
                     ok[k] = False
@@ -224,14 +268,6 @@ def verify_many(
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
     return accepted, similarity, rule
-
-
-def _differ(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Per pair of CSR sets: are the two sets different."""
-    sizes = np.diff(offsets)
-    a, b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    jaccard, _ = overlap_many(pairs, flat, offsets)
-    return (a != b) | (jaccard < 1.0)
 
 
 def edge_values(edges: np.ndarray, values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

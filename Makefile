@@ -20,7 +20,7 @@ WORK   := $(CLEAN)/.work
 help:
 	@echo "make run     - run every stage on $(RAW)/ into $(CLEAN)/"
 	@echo "make test    - run the test suite (RAY=no: without installing Ray; its tests skip)"
-	@echo "make bench   - extraction, dedup, engine and speed benchmarks (needs $(SHARED)/data; BENCH_FULL=1 for the large sizes)"
+	@echo "make bench   - extraction, dedup, engine and speed benchmarks, then one table of the speed figures against the last run (needs $(SHARED)/data; BENCH_FULL=1 for the large sizes)"
 	@echo "make extract|strip|normalize|dedup|write - one stage at a time, via $(WORK)/"
 	@echo "make export  - kept documents of $(CLEAN)/ as $(FORMAT) shards in $(EXPORT)/"
 	@echo "make report  - report.html: what the pipeline did to $(CLEAN)/, for a browser"
@@ -69,7 +69,10 @@ report: $(CORE)
 # BENCH_FULL=1: the large sizes (1M dedup, 100k engines, all Reuters, 10k pages on Ray).
 BENCH_FULL ?= 0
 export BENCH_FULL
-ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,20000)
+ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,10000)
+# Repeats of each timed variant of bench_speed.py (medians): one by default,
+# to keep `make bench` within a quarter of an hour.
+SPEED_REPEATS ?= $(if $(filter 1,$(BENCH_FULL)),3,1)
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(TESTS)
 	@echo "== adding inscriptis (the bench extra, for text dumps of pages) to $(VENV)"
@@ -84,9 +87,10 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/bench_text.py $(if $(filter 1,$(BENCH_FULL)),,--no-cv)
 	$(BIN)/python bench/bench_dedup.py $(if $(filter 1,$(BENCH_FULL)),--full)
 	$(BIN)/python bench/bench_engines.py --docs $(ENGINE_DOCS)
-	$(BIN)/python bench/bench_speed.py
+	$(BIN)/python bench/bench_speed.py --repeats $(SPEED_REPEATS)
 	$(BIN)/python bench/bench_export.py --docs $(ENGINE_DOCS)
 	$(BIN)/python bench/bench_commit.py
+	$(BIN)/python bench/bench_summary.py
 
 # Stage by stage, each reading the previous stage's records.
 extract: $(CORE) samples

@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578" / "docs.jsonl"
+OUT = ROOT / "bench" / "out"  # commit.json: this version's figures, for bench_summary.py
 
 
 def make_raw(folder: Path, docs: int, small: int) -> int:
@@ -123,6 +124,11 @@ def main() -> None:
         rows[name] = (n / wall, cpu, peak, syncs / n if syncs is not None else None)
         per = f"{syncs / n:10.3f}" if syncs is not None else f"{'-':>10}"
         print(f"{name:8} {n / wall:11.1f} {cpu:7.1f} {peak:8.0f} {per}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    this = rows["this"]
+    (OUT / "commit.json").write_text(json.dumps({
+        "docs": n, "small": bool(args.small), "workers": args.workers, "load_average": os.getloadavg()[0],
+        "docs_per_s_wall": this[0], "cpu_s": this[1], "peak_mb": this[2], "syncs_per_doc": this[3]}, indent=1) + "\n")
     if "before" in rows:
         b, t = rows["before"], rows["this"]
         print(f"ratio this/before: docs/s {t[0] / b[0]:.2f}x, peak memory {t[2] / b[2]:.2f}x"

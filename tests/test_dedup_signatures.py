@@ -205,3 +205,13 @@ def test_candidate_pairs_among_index_rows_only_are_left_out():
     keys = np.array([[1, 2], [1, 2], [7, 8]], dtype=np.uint32)
     assert candidate_pairs(keys).tolist() == [[0, 1]]
     assert candidate_pairs(keys, min_right=2).shape == (0, 2)  # rows 0 and 1: both in the index
+
+
+@given(st.text(alphabet="ab1_ .,-\nÉé٣²ﬁ", max_size=120))
+def test_number_tokens_are_the_word_runs_holding_a_digit(text):
+    import re
+
+    from pipeline.dedup.shingles import _NUMBER
+
+    # The definition: what r"\w*\d\w*" finds, scanning at every character.
+    assert _NUMBER.findall(text) == re.findall(r"\w*\d\w*", text)

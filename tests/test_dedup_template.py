@@ -201,3 +201,20 @@ def test_first_versions_and_template_issues_across_runs(tmp_path):
     later = list(Dedup(DedupConfig(), index_path=index)([doc("flash", FIRST), doc("later", QUOTES.format(time="11:01"))]))
     assert later[0].status == DUPLICATE and later[0].duplicate_of == "story" and later[0].rule == "first_version"
     assert later[1].status == KEPT
+
+
+def _lead_text_by_scan(text: str, words: int) -> str:
+    """The definition: tokens found one by one, the text up to the end of the ``words``-th."""
+    import re
+
+    for count, match in enumerate(re.finditer(r"\w*\d\w*(?:[.,:/-]\d+)*|\w+", text), start=1):
+        if count == words:
+            return text[: match.end()]
+    return text
+
+
+# Texts of what the token pattern cares about: word characters, digits (ASCII
+# and others), the separators inside figures, line breaks, other marks.
+@given(st.text(alphabet="ab1_ .,:/-\n\t!?AÉé٣²ﬁ", max_size=120), st.integers(min_value=2, max_value=30))
+def test_lead_text_ends_where_a_token_scan_ends(text, words):
+    assert lead_text(text, words) == _lead_text_by_scan(text, words)

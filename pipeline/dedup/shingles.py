@@ -186,7 +186,10 @@ def number_batch(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     return unique_segments((flat >> _U64(32)).astype(np.uint32), offsets)
 
 
-_NUMBER = re.compile(r"\w*\d\w*")
+# A run of word characters holding a digit (what r"\w*\d\w*" finds), matched
+# from the run's start only: that pattern retries at every character of a
+# word without a digit.
+_NUMBER = re.compile(r"(?<!\w)[^\W\d]*\d\w*")
 
 
 def _numbers_only(text: str) -> str:

@@ -66,7 +66,8 @@ from functools import lru_cache
 
 from .config import DedupConfig
 
-_TOKEN = re.compile(r"\w*\d\w*(?:[.,:/-]\d+)*|\w+")
+_TOKEN_BODY = r"\w*\d\w*(?:[.,:/-]\d+)*|\w+"
+_TOKEN = re.compile(_TOKEN_BODY)
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -123,12 +124,18 @@ class Lead:
 
 def lead_text(text: str, words: int) -> str:
     """The start of a text holding its first ``words`` tokens (what the index keeps)."""
-    count = 0
-    for match in _TOKEN.finditer(text):
-        count += 1
-        if count == words:
-            return text[: match.end()]
-    return text
+    match = _first_tokens(words).match(text)
+    return text[: match.end()] if match else text
+
+
+@lru_cache(maxsize=8)
+def _first_tokens(words: int) -> re.Pattern:
+    # ``words`` tokens, each after the non-word characters before it, in one
+    # match instead of a Python step per token. Tokens begin with a word
+    # character, so skipping \W* finds the next one where a scan would; the
+    # atomic groups keep each token as the scan takes it (a token never
+    # splits in two to make up the count).
+    return re.compile(rf"(?>\W*(?>{_TOKEN_BODY})){{{words}}}")
 
 
 @lru_cache(maxsize=1 << 16)

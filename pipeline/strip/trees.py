@@ -85,40 +85,66 @@ def fit_trees(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, n_trees
     p0 = np.clip(np.average(y, weights=w), 1e-4, 1 - 1e-4)
     base = float(np.log(p0 / (1 - p0)))
     margin = np.full(n, base)
-    offsets = np.arange(d) * (n_bins + 1)
+    width = n_bins + 1
+    size = d * width
+    # Each (row, feature) cell as its index in a flat (feature, bin) histogram.
+    cells = (binned + np.arange(d) * width).astype(np.int32)
+    # A split at bin b is valid only where the feature has an edge there.
+    valid = np.arange(n_bins)[None, :] < np.array([len(e) for e in edges])[:, None]
+    rows = np.arange(n)
     for t in range(n_trees):
         p = 1.0 / (1.0 + np.exp(-margin))
         g = w * (p - y)
         h = w * p * (1 - p)
-        sample = rng.random(n) < subsample
-        node = np.zeros(n, dtype=np.int64)  # node id within the current level
+        sample = np.nonzero(rng.random(n) < subsample)[0]
+        s_cells, s_g, s_h = cells[sample], g[sample], h[sample]
+        node = np.zeros(n, dtype=np.int64)  # node id within the current level, every row
+        s_node = np.zeros(len(sample), dtype=np.int64)
+        hist = None  # (nodes of the level, 2 [g, h], d, width)
         for level in range(depth):
             first = 2 ** level - 1
-            for k in range(2 ** level):
-                idx = np.nonzero(sample & (node == k))[0]
-                nid = first + k
-                if len(idx) < 2:
+            k_nodes = 2 ** level
+            if hist is None:
+                hist = _histogram(s_cells, s_g, s_h, np.zeros(len(s_node), dtype=np.int64), 1, size, d, width)
+            else:
+                # Histograms of the left children only; a right child is its
+                # parent's minus its sibling's (half the counting).
+                left = np.nonzero(s_node % 2 == 0)[0]
+                lh = _histogram(s_cells[left], s_g[left], s_h[left], s_node[left] // 2, k_nodes // 2, size, d, width)
+                both = np.empty((k_nodes,) + lh.shape[1:])
+                both[0::2] = lh
+                both[1::2] = hist - lh
+                hist = both
+            counts = np.bincount(s_node, minlength=k_nodes)
+            gh, hh = hist[:, 0], hist[:, 1]
+            gl, hl = np.cumsum(gh, axis=2)[:, :, :-1], np.cumsum(hh, axis=2)[:, :, :-1]
+            G, H = gh.sum(axis=2)[:, :, None], hh.sum(axis=2)[:, :, None]
+            gr, hr = G - gl, H - hl
+            gain = gl ** 2 / (hl + l2) + gr ** 2 / (hr + l2) - G ** 2 / (H + l2)
+            gain[(hl < min_hess) | (hr < min_hess) | ~valid[None]] = -np.inf
+            for k in range(k_nodes):
+                if counts[k] < 2:
                     continue
-                flat = (binned[idx] + offsets).ravel()
-                size = d * (n_bins + 1)
-                gh = np.bincount(flat, weights=np.repeat(g[idx], d), minlength=size).reshape(d, -1)
-                hh = np.bincount(flat, weights=np.repeat(h[idx], d), minlength=size).reshape(d, -1)
-                gl, hl = np.cumsum(gh, axis=1)[:, :-1], np.cumsum(hh, axis=1)[:, :-1]
-                G, H = gh.sum(axis=1)[:, None], hh.sum(axis=1)[:, None]
-                gr, hr = G - gl, H - hl
-                gain = gl ** 2 / (hl + l2) + gr ** 2 / (hr + l2) - G ** 2 / (H + l2)
-                gain[(hl < min_hess) | (hr < min_hess)] = -np.inf
-                j, b = np.unravel_index(np.argmax(gain), gain.shape)
-                if not np.isfinite(gain[j, b]) or gain[j, b] <= 1e-9 or b >= len(edges[j]):
+                j, b = np.unravel_index(np.argmax(gain[k]), gain[k].shape)
+                if not np.isfinite(gain[k, j, b]) or gain[k, j, b] <= 1e-9:
                     continue
-                feature[t, nid] = j
-                threshold[t, nid] = edges[j][b]
-            # Route every sample (not only the subsample) to the next level.
+                feature[t, first + k] = j
+                threshold[t, first + k] = edges[j][b]
+            # Route every row (not only the subsample) to the next level.
             f = feature[t, first + node]
-            right = x[np.arange(n), f] > threshold[t, first + node]
-            node = 2 * node + right
-        gs = np.bincount(node[sample], weights=g[sample], minlength=n_leaves)
-        hs = np.bincount(node[sample], weights=h[sample], minlength=n_leaves)
+            node = 2 * node + (x[rows, f] > threshold[t, first + node])
+            s_node = node[sample]
+        gs = np.bincount(s_node, weights=s_g, minlength=n_leaves)
+        hs = np.bincount(s_node, weights=s_h, minlength=n_leaves)
         leaf[t] = -rate * gs / (hs + l2)
         margin += leaf[t][node]
     return Trees(feature, threshold, leaf, base)
+
+
+def _histogram(cells, g, h, node, k_nodes, size, d, width) -> np.ndarray:
+    """Sums of g and h per (node, feature, bin): shape (k_nodes, 2, d, width)."""
+    key = cells.ravel() if k_nodes == 1 else (cells + (node * size).astype(np.int32)[:, None]).ravel()
+    total = k_nodes * size
+    hg = np.bincount(key, weights=np.repeat(g, d), minlength=total)
+    hh = np.bincount(key, weights=np.repeat(h, d), minlength=total)
+    return np.stack([hg.reshape(k_nodes, d, width), hh.reshape(k_nodes, d, width)], axis=1)

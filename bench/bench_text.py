@@ -146,16 +146,19 @@ def score_reuters(docs: list[dict], out: dict[str, Document]) -> dict:
 
 
 # -- grouped cross-validation ---------------------------------------------------
-def cv_rows(data: dict, folds: int, trees: int, cap: int) -> dict:
+def cv_rows(data: dict, folds: int, trees: int, cap: int, rate: float = 0.0, other: bool = True) -> dict:
     """Scores of pages never seen in training, by domain folds and by dataset.
 
     Each page is cut into units and its features computed once; every fold
     trains on the other folds' pages and scores its own through the stage's
     own decision code (``Strip.decide``), then normalize."""
+    import train_meta as tm
     import train_strip as ts
-    from pipeline.strip.features import model_inputs
     from pipeline.strip.stage import TEXT_META
 
+    if rate:
+        ts.TREE_OPTIONS["rate"] = rate
+    cap = cap or ts.CAP
     strip = Strip()
     norm = Normalize()
     pages = {}  # (dataset, page id) -> (domain, units, inputs, training row)
@@ -165,25 +168,35 @@ def cv_rows(data: dict, folds: int, trees: int, cap: int) -> dict:
         d = data[name] if name != "sh_other" else {"texts": data["sh_other"], **{
             k: data["sh"][k] for k in ("gold", "domain")}}
         for pid, text in d["texts"].items():
-            units = strip.analyse(text)
-            if units is None:
+            page = ts.dump_page(strip, text, d["gold"][pid]["text"] or "", cap=cap, seed=len(pages))
+            if page is None:
                 continue
-            inputs = model_inputs(units.lines, units.groups, list(units.reasons))
-            row = ts.prepare_units(units.lines, units.groups, list(units.reasons), d["gold"][pid]["text"],
-                                   inputs=inputs, cap=cap, seed=len(pages))
-            pages[(name, pid)] = (d["domain"][pid], units, inputs, row)
+            page[2]["metric"] = ts.METRIC[name]
+            pages[(name, pid)] = (d["domain"][pid], *page)
 
-    def score_with(model, keys):
+    def rankers_for(model, keys):
+        """Metadata rankers trained on the wcxb_dev pages among ``keys``, judged
+        by ``model`` (scrapinghub_aeb has no gold metadata: none without them)."""
+        train = [k for k in keys if k[0] == "wcxb"]
+        if not train:
+            return {}
+        cands = [tm.page_candidates(strip, pages[k][1], model, pages[k][2]) for k in train]
+        gold = data["wcxb"]["gold"]
+        return tm.fit_rankers([(c, gold[k[1]]) for c, k in zip(cands, train)], [pages[k][0] for k in train],
+                              log=lambda *a: None)
+
+    def score_with(model, keys, rankers):
+        judge = Strip(model=model, rankers=rankers)
         out = {}
         for key in keys:
             _, units, inputs, _ = pages[key]
-            kept, removed, meta = strip.decide(units, strip.model_scores(units, model, inputs), want_meta=TEXT_META)
+            kept, removed, meta = judge.decide(units, judge.model_scores(units, model, inputs), want_meta=TEXT_META)
             doc = Document(id=key[1], source=f"{key[1]}.txt", content=kept, removed=removed).with_meta(**meta)
             out[key] = norm.safe_process(doc if kept.strip() else doc.mark_empty("no main text"))
         return out
 
     def train(keys):
-        return ts.train_rows([pages[k][3] for k in keys], [pages[k][0] for k in keys], trees=trees, folds=3)
+        return ts.train_rows([pages[k][3] for k in keys], [pages[k][0] for k in keys], trees=trees)
 
     scored = [k for k in pages if k[0] in ("wcxb", "sh")]
     results, cv_out = {}, {}
@@ -191,7 +204,9 @@ def cv_rows(data: dict, folds: int, trees: int, cap: int) -> dict:
     for f in range(folds):
         test = [k for k in scored if td.fold_of(pages[k][0], folds) == f]
         test_domains = {pages[k][0] for k in test}
-        cv_out.update(score_with(train([k for k in pages if pages[k][0] not in test_domains]), test))
+        keys = [k for k in pages if pages[k][0] not in test_domains]
+        model = train(keys)
+        cv_out.update(score_with(model, test, rankers_for(model, keys)))
         print(f"  fold {f + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     for name in ("wcxb", "sh"):
         if name not in data:
@@ -201,12 +216,26 @@ def cv_rows(data: dict, folds: int, trees: int, cap: int) -> dict:
         mine = [k for k in scored if k[0] == name]
         domains = {pages[k][0] for k in mine}
         others = [k for k in pages if not k[0].startswith(name) and pages[k][0] not in domains]
-        if others:
-            out = score_with(train(others), mine)
+        if others and other:
+            model = train(others)
+            out = score_with(model, mine, rankers_for(model, others))
             results[(name, "trained on the other dataset only")] = {pid: d for (ds, pid), d in out.items()}
             print(f"  {name} scored by a model of the other dataset ({time.perf_counter() - t0:.0f} s)",
                   file=sys.stderr)
     return results
+
+
+def trafilatura_reference(texts: dict) -> dict[str, Document]:
+    """trafilatura.extract (defaults, with metadata) on the same pages' HTML,
+    as bench_wcxb.py caches it: the reference for the metadata columns."""
+    try:
+        import bench_wcxb as bw
+    except ImportError:
+        return {}
+    rows = [{"id": pid} for pid in texts]
+    got = bw.trafilatura_outputs(bw.WCXB, rows, "defaults")
+    return {pid: Document(id=pid, source="", content=v.get("text") or "").with_meta(
+        **{k: v[k] for k in ("title", "author", "date") if v.get(k)}) for pid, v in got.items()}
 
 
 # -- report ------------------------------------------------------------------------
@@ -226,7 +255,10 @@ def main() -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation rows")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--trees", type=int, default=0, help="trees per model in CV (default: as shipped)")
-    ap.add_argument("--cap", type=int, default=300, help="units of a page used for training, at most")
+    ap.add_argument("--rate", type=float, default=0.0, help="learning rate of the trees in CV (default: as shipped)")
+    ap.add_argument("--cap", type=int, default=0, help="units of a page used for training, at most (default: as shipped)")
+    ap.add_argument("--cv-only", action="store_true", help="only the grouped CV rows (no shipped-model rows)")
+    ap.add_argument("--folds-only", action="store_true", help="CV: the domain folds only, not the other-dataset rows")
     ap.add_argument("--sets", default="wcxb,sh,reuters")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -254,20 +286,26 @@ def main() -> int:
         print(f"benchmark data not found under {sd.DATA}; skipping")
         return 0
 
-    variants = {"shipped model": Strip(), "rules alone": Strip(StripConfig(use_model=False))}
+    variants = {} if args.cv_only else {"shipped model": Strip(), "rules alone": Strip(StripConfig(use_model=False))}
     results: dict = {}
     timing = {}
     for name in ("wcxb", "sh"):
         if name not in data:
             continue
         d = data[name]
+        if args.cv_only:
+            continue
         results[(name, "keep everything")] = {pid: Document(id=pid, source="", content=t) for pid, t in d["texts"].items()}
         for label, strip in variants.items():
             t0 = time.perf_counter()
             results[(name, label)] = run_text(strip, d["texts"])
             timing[(name, label)] = len(d["texts"]) / (time.perf_counter() - t0)
+    if "wcxb" in data and not args.cv_only:
+        reference = trafilatura_reference(data["wcxb"]["texts"])
+        if reference:
+            results[("wcxb", "trafilatura on the HTML pages (reference)")] = reference
     if not args.no_cv and "wcxb" in data and "sh" in data:
-        results.update(cv_rows(data, args.folds, args.trees, args.cap))
+        results.update(cv_rows(data, args.folds, args.trees, args.cap, args.rate, not args.folds_only))
 
     report: dict = {}
     if "wcxb" in data:

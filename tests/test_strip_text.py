@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from pipeline.document import EMPTY, PENDING, Document
 from pipeline.normalize import normalize_text
 from pipeline.strip import Strip
 from pipeline.strip.rules import first_rule
+from pipeline.strip.metarank import Ranker, author_value, candidates
 from pipeline.strip.textmeta import byline_author, parse_date
 
 WORDS = re.compile(r"\w+")
@@ -164,3 +166,40 @@ def test_byline_author(line, author):
 ])
 def test_parse_date(text, iso):
     assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize("line, author", [
+    ("By Korin MillerPublished: Jan 29, 2025", "Korin Miller"),
+    ("Written by Danielle DeSiato, Donna Enzmann, and Natalie Nguyen", "Danielle DeSiato, Donna Enzmann, and Natalie Nguyen"),
+    ("ByKathryn GiuffridaMar 5, 2025 | 6 comments", "Kathryn Giuffrida"),
+    ("Posted by IndustrySelect on Tuesday, August 29, 2023", "IndustrySelect"),
+    ("October 11, 2023 by Autumn Huerter", "Autumn Huerter"),
+    ("Tom Talbot October 14, 2025", "Tom Talbot"),
+    ("* LEONARDO GARCIA", "LEONARDO GARCIA"),
+    ("By Jan Novak", "Jan Novak"),
+    ("Share this article", None),
+    ("We met 3 times", None),
+])
+def test_author_candidates(line, author):
+    found = author_value(line)
+    assert (found[0] if found else None) == author
+
+
+def test_ranker_picks_the_best_candidate_above_its_threshold():
+    r = Ranker(np.zeros(2), np.ones(2), np.array([2.0, -1.0]), 0.0, threshold=0.6)
+    cands = [(3, "a", [0.0, 1.0]), (5, "b", [1.0, 0.0]), (7, "c", [0.5, 0.0])]
+    assert r.pick(cands)[:2] == (5, "b")
+    assert r.pick([(3, "a", [0.0, 1.0])]) is None
+    assert r.pick([]) is None
+
+
+def test_candidates_lie_near_the_article():
+    texts = ["Home", "News", "Kremlin rejects talks offer", "By Olga Petrenko | 3 March 2026",
+             "The Kremlin on Tuesday rejected an offer of talks made by the opposition, saying it was late."]
+    counts = [len(WORDS.findall(t)) for t in texts]
+    cands = candidates(texts, counts, [None] * 5, body=4)
+    assert "Kremlin rejects talks offer" in [c[1] for c in cands["title"]]
+    assert [c[1] for c in cands["author"] if c[0] == 3] == ["Olga Petrenko"]
+    assert [c[1] for c in cands["date"]] == ["2026-03-03"]
+    widths = {len(c[2]) for f in cands for c in cands[f] if f == "title"}
+    assert len(widths) == 1

@@ -14,8 +14,9 @@ text, recording each removed line with the name of the rule that removed it:
    from text browsers, where a link prints as "[3]News", rules and features
    read the text without the markers, and short lines opening with a link
    or made mostly of links go as navigation (with the "References" list).
-3. A line model (``model.py``, boosted trees over ``features.py``) judges the
-   rest, for raw page dumps. Already-extracted text (few short lines) runs
+3. A line model (``model.py``, boosted trees over ``features.py``, trained
+   on text dumps of wcxb_dev and scrapinghub_aeb) judges the rest, for raw
+   page dumps. Already-extracted text (few short lines) runs
    on the rules alone: there the model did not beat them. Text that extract
    took from HTML (``meta["extracted_from"] == "html"``) runs on the rules
    alone too, whatever its lines look like (``StripConfig.model_on_html``).
@@ -24,7 +25,11 @@ text, recording each removed line with the name of the rule that removed it:
    per-paragraph hints (``Document.hints``: element and link share) for
    top-level headlines, runs of other articles' headlines and link lists
    after the article. Text without hints is judged on the text alone.
-5. Optionally, lines that recur across many documents of one site in a batch
+5. On text input, the headline, byline and date found in the text go to
+   the metadata (``metarank.py``: a small model per field picks among
+   candidate units; ``textmeta.py``: dates, bylines, the rules used when
+   the models are not installed).
+6. Optionally, lines that recur across many documents of one site in a batch
    (``templates.py``) are removed as site templates.
 
 ``bench/train_strip.py`` rebuilds the model; ``bench/bench_extraction.py``

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..document import HTML, TEXT, Document, Removal
 from ..stage import MapStage
-from . import context, layout, textmeta
+from . import context, layout, metarank, textmeta
 from .config import StripConfig
 from .features import FEATURE_NAMES, doc_short_share, model_inputs, unit_text
 from .lines import WORD, Line, blocks, ends_sentence, is_dateline, split_lines
@@ -46,9 +46,11 @@ class Strip(MapStage):
     name = "strip"
 
     def __init__(self, config: StripConfig = StripConfig(), model: ModelSet | None = None,
-                 templates: TemplateIndex | None = None):
+                 templates: TemplateIndex | None = None, rankers: dict | None = None):
         self.config = config
         self.model = model if model is not None else (default_model() if config.use_model else None)
+        # The metadata rankers (metarank.py); {}: the hand-written rules of textmeta.py.
+        self.rankers = rankers if rankers is not None else (metarank.default_rankers() if config.text_meta else {})
         self.templates = templates
         self.rules = tuple(r for r in RULES if r.name not in config.disabled_rules)
 
@@ -141,6 +143,17 @@ class Strip(MapStage):
         """The kept text, the removed lines and the metadata found in the text
         (only the keys in ``want_meta``), from the rules' reasons and the
         model's verdict (``model_scores``)."""
+        reasons = self.unit_reasons(units, model_removes, hints, title)
+        meta = text_metadata(units, reasons, want_meta, self.rankers) if want_meta and self.config.text_meta else {}
+        keep_headline(reasons)
+        if meta.get("title") and all(r is not None for r in reasons):
+            del meta["title"]  # the headline was all there was: it stays the text
+        kept, removed = assemble(units.lines, units.groups, reasons)
+        return kept, removed, meta
+
+    @staticmethod
+    def unit_reasons(units: "Units", model_removes: dict[int, float], hints=(), title: str | None = None) -> list:
+        """Each unit's reason for removal (None: kept), metadata aside."""
         reasons = list(units.reasons)
         for gi in model_removes:
             reasons[gi] = MODEL_RULE
@@ -148,12 +161,7 @@ class Strip(MapStage):
         # as the text rules left it.
         layout.apply_all(units.texts, reasons, units.counts,
                          layout.unit_hints(units.lines, units.groups, hints), title)
-        meta = text_metadata(units, reasons, want_meta) if want_meta and self.config.text_meta else {}
-        keep_headline(reasons)
-        if meta.get("title") and all(r is not None for r in reasons):
-            del meta["title"]  # the headline was all there was: it stays the text
-        kept, removed = assemble(units.lines, units.groups, reasons)
-        return kept, removed, meta
+        return reasons
 
     # -- batch hook ----------------------------------------------------------
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
@@ -166,7 +174,7 @@ class Strip(MapStage):
             index = TemplateIndex.learn(
                 batch, min_docs=self.config.template_min_docs, min_share=self.config.template_min_share
             )
-            stage = Strip(self.config, self.model, index)
+            stage = Strip(self.config, self.model, index, self.rankers)
             for doc in batch:
                 yield stage.safe_process(doc)
 
@@ -186,10 +194,15 @@ class Units:
 TEXT_META = ("title", "author", "date")
 
 
-def text_metadata(units: Units, reasons: list, want: tuple[str, ...]) -> dict:
+def text_metadata(units: Units, reasons: list, want: tuple[str, ...], rankers: dict | None = None) -> dict:
     """Headline, byline and date of a text, into the metadata; the headline
-    and a byline the rules missed leave the text."""
-    found = textmeta.find(units.texts, units.counts, reasons, body_start(units, reasons))
+    and a byline the rules missed leave the text. ``rankers``: the learned
+    choice (metarank.py); without them, the rules of textmeta.py."""
+    body = body_start(units, reasons)
+    if rankers:
+        found = metarank.find(units.texts, units.counts, reasons, body, rankers)
+    else:
+        found = textmeta.find(units.texts, units.counts, reasons, body)
     meta = {}
     for key, (gi, value) in found.items():
         if key not in want:

@@ -203,3 +203,9 @@ def test_candidates_lie_near_the_article():
     assert [c[1] for c in cands["date"]] == ["2026-03-03"]
     widths = {len(c[2]) for f in cands for c in cands[f] if f == "title"}
     assert len(widths) == 1
+
+
+def test_headline_only_story_with_by_in_it_is_kept():
+    doc = strip("FLUOR CORP DOWNGRADED BY MOODY'S, AFFECTS 390 MLN DLRS OF DEBT\n")
+    assert doc.status != EMPTY
+    assert "DOWNGRADED" in doc.text and "author" not in doc.meta

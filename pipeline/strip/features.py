@@ -58,8 +58,6 @@ CONTEXT_NAMES = (
     "prose_before", "prose_after", "inside_span", "dist_prose", "short_run",
     "same_indent_prev", "same_indent_next", "rule_w3", "after_comments",
     "in_main_loose", "main_dist_loose", "in_main_strict", "main_dist_strict",
-    "indent_prose_share", "indent_run", "run_prose_share", "repeats", "bullet_run", "from_start", "from_end",
-    "prose_share_doc", "bullet_share_doc",
 )
 FEATURE_NAMES = BASE_NAMES + CONTEXT_NAMES
 
@@ -223,46 +221,8 @@ def feature_matrix(lines: list[Line], groups: list[list[int]], rule_hits: list[b
         _after_comment_head(texts, prose),
         *_main_block(words, prose, rule, penalty=3.0),
         *_main_block(words, prose, rule, penalty=20.0),
-        *_structure(texts, prose, indent, col["bullet"]),
     ])
     return np.hstack([base, ctx])
-
-
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each unit, the (start, end) of the run of equal values it is in."""
-    m = len(values)
-    start, end = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
-    i = 0
-    while i < m:
-        j = i
-        while j < m and values[j] == values[i]:
-            j += 1
-        start[i:j], end[i:j] = i, j
-        i = j
-    return start, end
-
-
-def _structure(texts: list[str], prose: np.ndarray, indent: np.ndarray, bullet: np.ndarray) -> tuple:
-    """The block structure of the dump: a text browser indents each level of
-    the page's markup, so the article's paragraphs share an indent and a
-    menu's items another; lists come as runs of bullets; menus and footers
-    repeat."""
-    m = len(texts)
-    levels, level_of = np.unique(indent, return_inverse=True)
-    level_prose = np.bincount(level_of, weights=prose) / np.bincount(level_of)
-    start, end = _runs(indent)
-    cum = np.concatenate([[0.0], np.cumsum(prose)])
-    run_len = end - start
-    run_prose = (cum[end] - cum[start]) / run_len
-    counts = Counter(t.lower() for t in texts)
-    repeats = np.array([math.log1p(counts[t.lower()] - 1) for t in texts])
-    b_start, b_end = _runs(bullet)
-    bullet_run = np.where(bullet > 0, np.log1p(b_end - b_start), 0.0)
-    idx = np.arange(m)
-    # What kind of page: a forum or an article is mostly prose, a listing or
-    # a product page mostly short lines and lists.
-    return (level_prose[level_of], np.log1p(run_len), run_prose, repeats, bullet_run,
-            np.log1p(idx), np.log1p(m - 1 - idx), np.full(m, prose.mean()), np.full(m, bullet.mean()))
 
 
 def _main_block(words, prose, rule, penalty: float) -> tuple[np.ndarray, np.ndarray]:

@@ -144,7 +144,16 @@ class Strip(MapStage):
         (only the keys in ``want_meta``), from the rules' reasons and the
         model's verdict (``model_scores``)."""
         reasons = self.unit_reasons(units, model_removes, hints, title)
-        meta = text_metadata(units, reasons, want_meta, self.rankers) if want_meta and self.config.text_meta else {}
+        taken: dict = {}
+        meta = text_metadata(units, reasons, want_meta, self.rankers, taken) \
+            if want_meta and self.config.text_meta else {}
+        if taken and all(r is not None for r in reasons):
+            # The metadata lines were all there was: they are the text (a
+            # headline-only brief), and a "byline" among them was none.
+            for gi, key in taken.items():
+                reasons[gi] = None
+                if key == "author":
+                    meta.pop("author", None)
         keep_headline(reasons)
         if meta.get("title") and all(r is not None for r in reasons):
             del meta["title"]  # the headline was all there was: it stays the text
@@ -194,10 +203,12 @@ class Units:
 TEXT_META = ("title", "author", "date")
 
 
-def text_metadata(units: Units, reasons: list, want: tuple[str, ...], rankers: dict | None = None) -> dict:
+def text_metadata(units: Units, reasons: list, want: tuple[str, ...], rankers: dict | None = None,
+                  taken: dict | None = None) -> dict:
     """Headline, byline and date of a text, into the metadata; the headline
-    and a byline the rules missed leave the text. ``rankers``: the learned
-    choice (metarank.py); without them, the rules of textmeta.py."""
+    and a byline the rules missed leave the text (``taken``, when given,
+    gets {unit: field} of those). ``rankers``: the learned choice
+    (metarank.py); without them, the rules of textmeta.py."""
     body = body_start(units, reasons)
     if rankers:
         found = metarank.find(units.texts, units.counts, reasons, body, rankers)
@@ -210,6 +221,8 @@ def text_metadata(units: Units, reasons: list, want: tuple[str, ...], rankers: d
         meta[key] = value
         if reasons[gi] is None:
             reasons[gi] = "headline" if key == "title" else "byline"
+            if taken is not None:
+                taken[gi] = key
     return meta
 
 

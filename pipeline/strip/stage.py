@@ -212,6 +212,12 @@ def text_metadata(units: Units, reasons: list, want: tuple[str, ...], rankers: d
     body = body_start(units, reasons)
     if rankers:
         found = metarank.find(units.texts, units.counts, reasons, body, rankers)
+        if "title" not in found:
+            # The ranker not sure of any headline: the heading-like unit right
+            # above the article, as the rules see it, unless it holds another field.
+            rule = textmeta.find(units.texts, units.counts, reasons, body).get("title")
+            if rule and rule[0] not in {v[0] for v in found.values()}:
+                found["title"] = rule
     else:
         found = textmeta.find(units.texts, units.counts, reasons, body)
     meta = {}

@@ -6,6 +6,7 @@ command in a subprocess.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import stat
@@ -77,15 +78,19 @@ def test_ctrl_c_exits_130_and_the_run_is_reported_interrupted(tmp_path):
     for i in range(400):
         (raw / f"page{i:03d}.html").write_text(page + f"<p>Page {i}.</p></body></html>", encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(raw), str(clean)],
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--progress-every", "0.1", "run", str(raw), str(clean)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     runs = clean / ".state" / "runs"
-    deadline = time.monotonic() + 120
-    while not (runs.is_dir() and any(runs.glob("*.json"))) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
+    # Ctrl-C once documents are going through the worker pool: the first
+    # progress line that counts one.
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if re.search(r"[1-9]\d* documents", line):
+            break
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    _, rest = proc.communicate(timeout=120)
+    err = "".join(seen) + rest
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Aborted" not in err and "Traceback" not in err
     (report,) = [json.loads(p.read_text()) for p in runs.glob("*.json")]

@@ -79,7 +79,10 @@ def test_ctrl_c_exits_130_and_the_run_is_reported_interrupted(tmp_path):
         (raw / f"page{i:03d}.html").write_text(page + f"<p>Page {i}.</p></body></html>", encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--progress-every", "0.1", "run", str(raw), str(clean)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            # As from a shell: Ctrl-C not ignored, whatever this process
+                            # inherited from the libraries earlier tests loaded (Ray).
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runs = clean / ".state" / "runs"
     # Ctrl-C once documents are going through the worker pool: the first
     # progress line that counts one.

@@ -80,8 +80,8 @@ def test_ctrl_c_exits_130_and_the_run_is_reported_interrupted(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "--progress-every", "0.1", "run", str(raw), str(clean)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            # As from a shell: Ctrl-C not ignored, whatever this process
-                            # inherited from the libraries earlier tests loaded (Ray).
+                            # As from a shell: Ctrl-C at its default, whatever this test
+                            # process was left with by the tests before it.
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runs = clean / ".state" / "runs"
     # Ctrl-C once documents are going through the worker pool: the first

@@ -132,8 +132,8 @@ def trafilatura_outputs(folder: Path, rows: list[dict], setting: str) -> dict:
     return _cached(CACHE / name, [r["id"] for r in rows], one)
 
 
-def _read_sources() -> bytes:
-    return b"".join((REPO / "pipeline" / m).read_bytes() for m in EXTRACT_MODULES
+def _read_sources(modules) -> bytes:
+    return b"".join((REPO / "pipeline" / m).read_bytes() for m in modules
                     if (REPO / "pipeline" / m).exists())
 
 
@@ -142,9 +142,8 @@ EXTRACT_MODULES = ("extract.py", "hints.py", "pagemeta.py", "fallback.py")
 # What the block model's output depends on: keyed only where it runs, so a
 # retrained model does not re-extract the pages it was trained on.
 BLOCK_MODULES = ("blocks.py", "blockmodel.py", "data/blocks.json")
-_SOURCES = _read_sources()
-_BLOCK_SOURCES = b"".join((REPO / "pipeline" / m).read_bytes() for m in BLOCK_MODULES
-                          if (REPO / "pipeline" / m).exists())
+_SOURCES = _read_sources(EXTRACT_MODULES)
+_BLOCK_SOURCES = _read_sources(BLOCK_MODULES)
 
 
 def _source_key(*parts) -> str:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import bench_wcxb as W  # noqa: E402
-from pipeline.blockmodel import EXTRACTED, FEATURES, Reference, features, merge, tokens  # noqa: E402
+from pipeline.blockmodel import EXTRACTED, FEATURES, KEEP_WORDS, Reference, features, merge, tokens  # noqa: E402
 from pipeline.blocks import page_blocks  # noqa: E402
 from pipeline.pagemeta import declares_article  # noqa: E402
 from pipeline.strip.score import page_counts  # noqa: E402
@@ -93,15 +93,15 @@ def fit(train: list[dict], rows: int, seed: int = 0):
 
 
 class _Blocks:  # what merge() needs of a block
-    def __init__(self, text):
-        self.text = text
+    def __init__(self, text, words):
+        self.text, self.words = text, words
 
 
 def output(page: dict, scores: np.ndarray | None, add_at: float, drop_below: float) -> str:
     if scores is None or not len(page["texts"]):
         return page["extracted"]
     paragraphs = [p for p in page["extracted"].split("\n\n") if p.strip()]
-    blocks = [_Blocks(t) for t in page["texts"]]
+    blocks = [_Blocks(t, w) for t, w in zip(page["texts"], page["words"])]
     return "\n\n".join(merge(paragraphs, blocks, scores, page["x"][:, EXTRACTED], add_at, drop_below))
 
 
@@ -116,6 +116,8 @@ def _parts(page: dict) -> dict:
             at.setdefault(" ".join(tokens(t)), i)
         paragraphs = [p for p in page["extracted"].split("\n\n") if p.strip()]
         para = [(at.get(" ".join(tokens(p))), Counter(tokens(p))) for p in paragraphs]
+        # Blocks merge() never drops, whatever their score.
+        para = [(None if i is not None and page["words"][i] >= KEEP_WORDS else i, c) for i, c in para]
         kept = page["x"][:, EXTRACTED] if len(page["texts"]) else np.zeros(0)
         left_out = [(i, Counter(tokens(t))) for i, t in enumerate(page["texts"]) if kept[i] < 0.5]
         page["_parts"] = {"para": para, "left": left_out, "kept": kept, "gold": Counter(tokens(page["gold"]))}

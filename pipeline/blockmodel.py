@@ -125,17 +125,23 @@ FEATURES = (
     + ["same path blocks", "same path extracted share"]
 )
 EXTRACTED = FEATURES.index("extracted share")
+# Drops are for boxes of links and chrome. A paragraph this long that the
+# extractor chose stays whatever the score: on pages unlike its training
+# pages the model was now and then sure a whole one-paragraph story was
+# boilerplate, and the page came out empty.
+KEEP_WORDS = 30
 
 
 def merge(paragraphs: list[str], blocks: list[Block], scores: np.ndarray, extracted_share: np.ndarray,
-          add_at: float, drop_below: float) -> list[str]:
+          add_at: float, drop_below: float, keep_words: int = KEEP_WORDS) -> list[str]:
     """The extractor's paragraphs, without those whose block scores under
-    ``drop_below``, plus the blocks it left out that score ``add_at`` or
-    more, in page order."""
+    ``drop_below`` (unless the block has ``keep_words`` words or more), plus
+    the blocks it left out that score ``add_at`` or more, in page order."""
     at = {}
     for i, b in enumerate(blocks):
         at.setdefault(" ".join(tokens(b.text)), i)
-    drop = {i for i, (s, k) in enumerate(zip(scores, extracted_share)) if k >= 0.5 and s < drop_below}
+    drop = {i for i, (b, s, k) in enumerate(zip(blocks, scores, extracted_share))
+            if k >= 0.5 and s < drop_below and b.words < keep_words}
     placed, last = [], -1
     for p in paragraphs:
         i = at.get(" ".join(tokens(p)))

@@ -66,6 +66,7 @@ def test_reference_share_matches_short_blocks_whole():
 class _B:
     def __init__(self, text):
         self.text = text
+        self.words = len(text.split())
 
 
 def test_merge_adds_sure_blocks_in_page_order_and_drops_sure_boilerplate():
@@ -76,6 +77,15 @@ def test_merge_adds_sure_blocks_in_page_order_and_drops_sure_boilerplate():
     assert merge(paragraphs, blocks, scores, kept, 0.7, 0.2) == ["Para one.", "Left out.", "Para two."]
     # Thresholds nobody reaches leave the extractor's text as it is.
     assert merge(paragraphs, blocks, scores, kept, 1.1, -1) == paragraphs
+
+
+def test_merge_never_drops_a_long_paragraph_the_extractor_chose():
+    story = " ".join(["The clinic reported a break-in at its garage overnight."] * 4)
+    blocks = [_B("Tags"), _B(story), _B("Share this")]
+    kept = np.array([1.0, 1.0, 1.0])
+    scores = np.array([0.05, 0.05, 0.05])
+    assert merge(["Tags", story, "Share this"], blocks, scores, kept, 0.7, 0.3) == [story]
+    assert merge(["Tags", story], blocks, scores, kept, 0.7, 0.3, keep_words=100) == []
 
 
 @given(st.lists(st.sampled_from(["a b", "c d e", "f", "g h"]), min_size=1, max_size=8),

@@ -303,6 +303,13 @@ def _near(a: str, b: str) -> bool:
 def _anchors(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[int, int, int]]:
     """The runs the two leads share, of two tokens or more, in order: a
     lone common word ("the", "said") inside two different runs is chance."""
+    return _alignment(a, b)[0]
+
+
+def _alignment(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], bool]:
+    """``_anchors``, and whether the alignment was free of ties (every run
+    chosen was the only longest one where it was looked for): then the two
+    leads the other way round align on the same runs."""
     # The common start and end are shared runs as they stand: only the
     # middle needs aligning (most pairs differ in a few places).
     start = 0
@@ -316,15 +323,63 @@ def _anchors(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[int, int, int
         start = 0
     if end < 2:
         end = 0
-    matcher = difflib.SequenceMatcher(None, a[start : len(a) - end], b[start : len(b) - end], autojunk=False)
-    blocks += [(i + start, j + start, n) for i, j, n in matcher.get_matching_blocks() if n >= 2]
+    middle, unique = _shared_runs(a[start : len(a) - end], b[start : len(b) - end])
+    blocks += [(i + start, j + start, n) for i, j, n in middle]
     if end:
         blocks.append((len(a) - end, len(b) - end, end))
-    return blocks
+    return blocks, unique
+
+
+def _shared_runs(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], bool]:
+    """The shared runs of two tokens or more that difflib's
+    ``SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()``
+    finds, in order, and whether no choice had a tie.
+
+    The same recursion, without the junk heuristics (off here) and the
+    machinery around them: take the longest shared run (the first in ``a``,
+    then in ``b``, of equally long ones), then do the same left and right
+    of it. A part of the leads whose longest shared run is one token holds
+    no run of two, so it is not searched further; ties there change nothing.
+    """
+    where: dict[str, list[int]] = {}
+    for j, token in enumerate(b):
+        where.setdefault(token, []).append(j)
+    found = []
+    unique = True
+    todo = [(0, len(a), 0, len(b))]
+    nothing: list[int] = []
+    while todo:
+        alo, ahi, blo, bhi = todo.pop()
+        best_i = best_j = size = ties = 0
+        ending: dict[int, int] = {}  # j -> length of the shared run ending at (i - 1, j)
+        for i in range(alo, ahi):
+            here: dict[int, int] = {}
+            before = ending.get
+            for j in where.get(a[i], nothing):
+                if j < blo:
+                    continue
+                if j >= bhi:
+                    break
+                k = here[j] = before(j - 1, 0) + 1
+                if k > size:
+                    best_i, best_j, size, ties = i - k + 1, j - k + 1, k, 0
+                elif k == size:
+                    ties += 1
+            ending = here
+        if size < 2:
+            continue
+        found.append((best_i, best_j, size))
+        unique = unique and not ties
+        if alo < best_i and blo < best_j:
+            todo.append((alo, best_i, blo, best_j))
+        if best_i + size < ahi and best_j + size < bhi:
+            todo.append((best_i + size, ahi, best_j + size, bhi))
+    found.sort()
+    return found, unique
 
 
 def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME)),
-                  headline: bool = False) -> tuple[int, int, int]:
+                  headline: bool = False, blocks: list[tuple[int, int, int]] | None = None) -> tuple[int, int, int]:
     """``(data tokens substituted, places with data substituted, places
     substituted)`` between two leads.
 
@@ -339,11 +394,12 @@ def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset =
     count), and both runs are short (at most ``longest`` tokens) or mostly
     data: a longer run of words is rewritten text. Only data of
     ``kinds_of_note`` counts, and with ``headline`` only places in both
-    headlines are compared.
+    headlines are compared. ``blocks``: ``_anchors(a.tokens, b.tokens)``
+    when already known.
     """
     found = data_places = places = 0
     in_a, in_b = set(a.tokens), set(b.tokens)
-    blocks = _anchors(a.tokens, b.tokens)
+    blocks = list(_anchors(a.tokens, b.tokens) if blocks is None else blocks)
     if a.whole and b.whole:
         blocks.append((len(a.tokens), len(b.tokens), 0))  # both end there: the last runs compare too
     ends = [(0, 0)] + [(i + n, j + n) for i, j, n in blocks[:-1]]
@@ -380,5 +436,8 @@ def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
     note = dict(kinds_of_note=frozenset((CALENDAR, TIME)), headline=True) if a.marked or b.marked else {}
     # The alignment may pair the runs otherwise one way round than the
     # other (ties between equally long shared runs): either is evidence.
+    # Without ties both ways align alike, and the counts are the same.
+    blocks, unique = _alignment(a.tokens, b.tokens)
+    ways = ((a, b, blocks),) if unique else ((a, b, blocks), (b, a, None))
     return any(found >= config.template_min_data and data_places >= config.template_data_share * places
-               for found, data_places, places in (substitutions(a, b, **note), substitutions(b, a, **note)))
+               for found, data_places, places in (substitutions(x, y, blocks=known, **note) for x, y, known in ways))

@@ -79,8 +79,9 @@ def _prepared(text: str) -> str:
     return " ".join(tokens(text))
 
 
-def _hash_tokens(buf: bytes, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit token hashes of a prepared buffer, and tokens per document.
+def _hash_tokens(buf: bytes, doc_start: np.ndarray, digits: bool = False):
+    """64-bit token hashes of a prepared buffer, and tokens per document
+    (with ``digits``, also whether each token holds an ASCII digit).
 
     ``doc_start`` holds the byte offset where each document begins. Tokens
     are maximal runs of word bytes: ASCII ``[a-z0-9_]`` (what ``\\w`` is
@@ -110,7 +111,11 @@ def _hash_tokens(buf: bytes, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndar
     starts, stops = bounds[0::2], bounds[1::2]
     counts = np.diff(np.searchsorted(starts, np.append(doc_start, n))).astype(np.int64)
     if len(starts) == 0:
-        return np.zeros(0, dtype=_U64), counts
+        return (np.zeros(0, dtype=_U64), counts) + ((np.zeros(0, bool),) if digits else ())
+    if digits:
+        seen = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum((arr - np.uint8(0x30)) < 10, out=seen[1:])
+        has_digit = seen[stops] > seen[starts]
     v = arr.astype(_U64)
     v += _U64(1)
     v *= word
@@ -134,7 +139,7 @@ def _hash_tokens(buf: bytes, doc_start: np.ndarray) -> tuple[np.ndarray, np.ndar
     total += s0 * _U64(0x632BE59BD9B4E019)
     total += s2
     total += (stops - starts).astype(_U64) * _U64(0xD6E8FEB86659FD93)
-    return _fmix64(total), counts
+    return (_fmix64(total), counts) + ((has_digit,) if digits else ())
 
 
 def _segment_sums(x: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
@@ -173,6 +178,21 @@ def shingle_batch(texts: Iterable[str], kind: str = "word", size: int = 5) -> tu
     return _combine(flat, np.array(lengths_list, dtype=np.int64), size)
 
 
+def shingles_and_numbers(texts: Sequence[str], kind: str = "word",
+                         size: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``shingle_batch`` and ``number_batch`` of the same texts: for word
+    shingles from one pass over the texts (number tokens are the tokens
+    holding a digit, their hashes those the word pass computes)."""
+    if kind != "word":
+        return shingle_batch(texts, kind, size) + number_batch(texts)
+    flat, lengths, has_digit = _word_units(texts, digits=True)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner[has_digit], minlength=len(lengths)), out=offsets[1:])
+    numbers = unique_segments((flat[has_digit] >> _U64(32)).astype(np.uint32), offsets)
+    return _combine(flat, lengths, size) + numbers
+
+
 def number_batch(texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct hashes of the tokens holding a digit, per text (CSR form).
 
@@ -196,11 +216,17 @@ def _numbers_only(text: str) -> str:
     return " ".join(_NUMBER.findall(_prepared(text)))
 
 
-def _word_units(texts: Iterable[str], prepare=None) -> tuple[np.ndarray, np.ndarray]:
-    """Token hashes of many texts (flat) and the token count of each."""
+# A decimal digit outside ASCII: "\\d" finds it, the byte scan does not.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _word_units(texts: Iterable[str], prepare=None, digits: bool = False):
+    """Token hashes of many texts (flat) and the token count of each; with
+    ``digits``, also whether each token holds a digit (what ``\\d`` finds)."""
     prepare = prepare or _prepared
     hashes: list[np.ndarray] = []
     counts: list[np.ndarray] = []
+    flags: list[np.ndarray] = []
     pending: list[str] = []
     pending_bytes = 0
 
@@ -212,9 +238,11 @@ def _word_units(texts: Iterable[str], prepare=None) -> tuple[np.ndarray, np.ndar
         sizes = np.fromiter((len(p) if p.isascii() else len(p.encode("utf-8")) for p in pending), np.int64, len(pending))
         doc_start = np.zeros(len(pending), dtype=np.int64)
         np.cumsum(sizes[:-1] + 1, out=doc_start[1:])
-        values, per_doc = _hash_tokens(buf, doc_start)
+        values, per_doc, *has_digit = _hash_tokens(buf, doc_start, digits)
         counts.append(per_doc)
         hashes.append(values)
+        if digits:
+            flags.append(_other_digits(pending, per_doc, has_digit[0]))
         pending.clear()
         pending_bytes = 0
 
@@ -226,8 +254,22 @@ def _word_units(texts: Iterable[str], prepare=None) -> tuple[np.ndarray, np.ndar
             flush()
     flush()
     if not counts:
-        return np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
+        return (np.zeros(0, dtype=_U64), np.zeros(0, dtype=np.int64)) + ((np.zeros(0, bool),) if digits else ())
+    out = np.concatenate(hashes), np.concatenate(counts).astype(np.int64)
+    return out + ((np.concatenate(flags),) if digits else ())
+
+
+def _other_digits(prepared: list[str], counts: np.ndarray, has_digit: np.ndarray) -> np.ndarray:
+    """``has_digit`` with the tokens holding a digit outside ASCII marked too
+    (a non-ASCII text is prepared as its tokens joined by spaces)."""
+    first = None
+    for k, text in enumerate(prepared):
+        if not text.isascii() and _OTHER_DIGIT.search(text):
+            if first is None:
+                first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            found = [bool(_OTHER_DIGIT.search(token)) for token in text.split(" ")]
+            has_digit[first[k] : first[k] + len(found)] |= found
+    return has_digit
 
 
 def _combine(flat: np.ndarray, lengths: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ from .config import DedupConfig
 from .index import DedupIndex, pack_text, unpack_text
 from .lsh import band_keys, candidate_pairs
 from .minhash import minhash_csr
-from .shingles import number_batch, shingle_batch, unique_segments
+from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_text
 from .verify import RULES, edge_values, verify_many
 
@@ -78,7 +78,7 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
     keys, sets, numbers = [], [], []
     for start in range(0, len(texts), _CHUNK):
         part = texts[start : start + _CHUNK]
-        flat, offsets = shingle_batch(part, config.shingle, config.shingle_size)
+        flat, offsets, *part_numbers = shingles_and_numbers(part, config.shingle, config.shingle_size)
         part_keys = [band_keys(minhash_csr(*unique_segments(*_heads(flat, offsets, config.lead_shingles)),
                                            config.lead_bands * config.lead_rows, config.seed + 1),
                                config.lead_bands, config.lead_rows)] if config.lead_bands else []
@@ -86,7 +86,7 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
         keys.append(np.hstack([band_keys(sigs, config.bands, config.rows)] + part_keys))
         sets.append((flat, offsets))
-        numbers.append(number_batch(part))
+        numbers.append(tuple(part_numbers))
     all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
     return Signed(all_keys, *_join(sets), *_join(numbers))
 

@@ -161,6 +161,11 @@ def _kind(word: str, token: str) -> int:
 
 
 def lead(text: str, words: int) -> Lead:
+    return read_lead(lead_text(text, words), words)
+
+
+def read_lead(cut: str, words: int) -> Lead:
+    """``lead`` of the start of a text that ``lead_text`` has cut already."""
     tokens: list[str] = []
     kinds: list[int] = []
     # Per token: 1 a capitalised word opening a sentence, 2 a word of a line
@@ -173,7 +178,7 @@ def lead(text: str, words: int) -> Lead:
     start = True
     head = None
     read, markers, no_figure = _read, _MARKERS, _NO_FIGURE  # locals: this loop is the guard's main cost
-    for line in unicodedata.normalize("NFKC", lead_text(text, words)).split("\n"):
+    for line in unicodedata.normalize("NFKC", cut).split("\n"):
         if not line.strip():
             start = True
             continue

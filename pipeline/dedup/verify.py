@@ -41,7 +41,7 @@ import numpy as np
 
 from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
-from .template import Lead, different_issues, lead, lead_text
+from .template import Lead, different_issues, lead_text, read_lead
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
@@ -186,6 +186,7 @@ def verify_many(
     guard = leads is not None and config.template_guard
     first_check = leads is not None and config.first_version_containment > 0
     lead_of: dict[int, object] = {}
+    lead_by_text: dict[str, Lead] = {}
     start_text: dict[int, str | None] = {}
 
     def chars_of(i: int) -> np.ndarray | None:
@@ -205,7 +206,12 @@ def verify_many(
     def template_of(i: int):
         if i not in lead_of:
             text = start_of(i)
-            lead_of[i] = None if text is None else lead(text, config.template_lead_words)
+            if text is None:
+                lead_of[i] = None
+            else:  # copies often begin alike: one reading of each lead
+                if text not in lead_by_text:
+                    lead_by_text[text] = read_lead(text, config.template_lead_words)
+                lead_of[i] = lead_by_text[text]
         return lead_of[i]
 
     for start in range(0, len(pairs), chunk):

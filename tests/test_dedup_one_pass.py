@@ -1,0 +1,30 @@
+"""Shingles and number tokens from one pass over the texts: the same as
+the two passes they replace (``shingle_batch``, ``number_batch``)."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from pipeline.dedup.shingles import number_batch, shingle_batch, shingles_and_numbers
+
+# ASCII and other digits ("٣", "²" is no decimal digit), curly quotes, ligatures, case.
+TEXTS = st.lists(st.text(alphabet="ab1_ .,-\nÉé٣²ﬁ9Z\u2019", max_size=80), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.sampled_from([("word", 1), ("word", 2), ("word", 5), ("char", 3)]))
+def test_one_pass_equals_the_two_passes(texts, shingle):
+    kind, size = shingle
+    got = shingles_and_numbers(texts, kind, size)
+    want = shingle_batch(texts, kind, size) + number_batch(texts)
+    assert len(got) == 4
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_a_batch_larger_than_one_chunk():
+    texts = [f"Shares rose {i} pct to {i * 3}.5 dlrs in the week to March {i % 28} caf\u00e9 \u0663{i}" for i in range(6000)]
+    got = shingles_and_numbers(texts, "word", 2)
+    want = shingle_batch(texts, "word", 2) + number_batch(texts)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))
+    assert len(got[2]) > 3 * len(texts)  # numbers were found

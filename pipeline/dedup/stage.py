@@ -210,11 +210,18 @@ class Dedup:
         def text_of(p: int) -> str | None:  # by position in ``sets``
             return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
 
+        # Each new text's lead is cut once, when first needed: for the guard or for the index.
+        cut: list[str | None] | None = [None] * n_new if _keeps_leads(config) else None
+
         def lead_of(p: int) -> str | None:
-            return docs[work[p]].text if p < n_new else unpack_text(old_leads[p - n_new])
+            if p >= n_new:
+                return unpack_text(old_leads[p - n_new])
+            if cut[p] is None:
+                cut[p] = lead_text(docs[work[p]].text, config.template_lead_words)
+            return cut[p]
 
         accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
-                                                  leads=lead_of)
+                                                  leads=lead_of if cut is not None else None, cut_below=n_new)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -245,15 +252,14 @@ class Dedup:
                 out[i] = _duplicate(docs[i], id_of(k), sim, why)
                 decisions.append((pos, id_of(k), sim, why, is_direct(node, keeper, via, members)))
         if self.index is not None:
-            self._record(docs, work, signed, decisions)
+            self._record(docs, work, signed, decisions, lead_of if cut is not None else None)
 
-    def _record(self, docs, work, signed: Signed, decisions) -> None:
+    def _record(self, docs, work, signed: Signed, decisions, lead_of) -> None:
         sizes = signed.sizes  # once: it is a pass over the whole batch
 
         def stored(pos: int):
-            text = docs[work[pos]].text
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(text, self.config), stored_lead(text, self.config))
+                    stored_text(docs[work[pos]].text, self.config), None if lead_of is None else pack_text(lead_of(pos)))
 
         self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
                           for pos, kept_id, sim, why, direct in decisions)
@@ -267,8 +273,11 @@ def stored_text(text: str, config: DedupConfig) -> bytes | None:
 def stored_lead(text: str, config: DedupConfig) -> bytes | None:
     """The lead the index keeps for the template guard and the first-version
     rule (None with both off)."""
-    needed = config.template_guard or config.first_version_containment > 0
-    return pack_text(lead_text(text, config.template_lead_words)) if needed else None
+    return pack_text(lead_text(text, config.template_lead_words)) if _keeps_leads(config) else None
+
+
+def _keeps_leads(config: DedupConfig) -> bool:
+    return config.template_guard or config.first_version_containment > 0
 
 
 def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:

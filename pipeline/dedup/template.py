@@ -63,11 +63,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 
 from .config import DedupConfig
 
 _TOKEN_BODY = r"\w*\d\w*(?:[.,:/-]\d+)*|\w+"
 _TOKEN = re.compile(_TOKEN_BODY)
+_TOKEN_STOP = re.compile(rf"({_TOKEN_BODY})([.!?]?)")
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -134,8 +136,10 @@ def _first_tokens(words: int) -> re.Pattern:
     # match instead of a Python step per token. Tokens begin with a word
     # character, so skipping \W* finds the next one where a scan would; the
     # atomic groups keep each token as the scan takes it (a token never
-    # splits in two to make up the count).
-    return re.compile(rf"(?>\W*(?>{_TOKEN_BODY})){{{words}}}")
+    # splits in two to make up the count). A run of letters with no digit
+    # is taken whole first: the token pattern's first branch would read it
+    # to its end and back looking for a digit.
+    return re.compile(rf"(?>\W*+(?>[^\W\d]++(?!\d)|{_TOKEN_BODY})){{{words}}}")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -186,14 +190,16 @@ def read_lead(cut: str, words: int) -> Lead:
             head = len(tokens)
         mixed = line != line.upper()
         tickers = [m.span() for m in _TICKER.finditer(line)] if "<" in line else ()
-        for match in _TOKEN.finditer(line):
-            word = match.group(0)
+        at = [m.start() for m in _TOKEN.finditer(line)] if tickers else repeat(0)
+        # Each token with the full stop, "?" or "!" right after it, if any:
+        # the next word then starts a sentence.
+        for (word, stop), position in zip(_TOKEN_STOP.findall(line), at):
             token, kind = read(word)
             if token in markers:
                 marked = True
             doubt = 0
             if kind == WORD and token not in no_figure:
-                if tickers and any(a <= match.start() < b for a, b in tickers):
+                if tickers and any(a <= position < b for a, b in tickers):
                     kind = NAME
                 elif not mixed:
                     doubt = 2
@@ -208,9 +214,7 @@ def read_lead(cut: str, words: int) -> Lead:
             tokens.append(token)
             kinds.append(kind)
             doubtful.append(doubt)
-            # The next word starts a sentence after a full stop, "?" or "!".
-            end = match.end()
-            start = end < len(line) and line[end] in ".!?"
+            start = bool(stop)
     # A word opening a sentence is a name unless the lead writes it in lower
     # case; a word of a headline in capitals is one if the lead writes it as
     # a name ("PHILLIPS RAISES ..." and "Phillips Petroleum Corp said").
@@ -416,8 +420,9 @@ def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset =
         # A name of its own is one the other lead never mentions.
         own_a = [(t, k) for t, k in zip(run_a, kinds_a) if t not in (in_b if k == NAME else run_b)]
         own_b = [(t, k) for t, k in zip(run_b, kinds_b) if t not in (in_a if k == NAME else run_a)]
-        own_a, own_b = ([(t, k) for t, k in own_a if not any(_near(t, o) for o, _ in own_b)],
-                        [(t, k) for t, k in own_b if not any(_near(t, o) for o, _ in own_a)])
+        if own_a and own_b:
+            own_a, own_b = ([(t, k) for t, k in own_a if not any(_near(t, o) for o, _ in own_b)],
+                            [(t, k) for t, k in own_b if not any(_near(t, o) for o, _ in own_a)])
         if not own_a and not own_b:
             continue  # a spelling corrected, a word abbreviated: no change of substance
         if headline and (i0 >= a.head or j0 >= b.head):

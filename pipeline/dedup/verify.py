@@ -167,6 +167,7 @@ def verify_many(
     chunk: int = 100_000,
     texts: Callable[[int], str | None] | None = None,
     leads: Callable[[int], str | None] | None = None,
+    cut_below: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
@@ -174,7 +175,8 @@ def verify_many(
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
     like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
     when unknown), for the character check; ``leads(i)`` its lead (at least
-    its first ``template_lead_words`` tokens, or None), for the template guard.
+    its first ``template_lead_words`` tokens, or None), for the template guard;
+    for ``i < cut_below`` it is ``lead_text`` of the text already.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -200,7 +202,7 @@ def verify_many(
         telling that costs far less than reading them (``lead``)."""
         if i not in start_text:
             text = leads(i)
-            start_text[i] = None if text is None else lead_text(text, config.template_lead_words)
+            start_text[i] = text if text is None or i < cut_below else lead_text(text, config.template_lead_words)
         return start_text[i]
 
     def template_of(i: int):

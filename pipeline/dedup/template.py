@@ -315,23 +315,28 @@ def _anchors(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[int, int, int
     return _alignment(a, b)[0]
 
 
-def _alignment(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], bool]:
-    """``_anchors``, and whether the alignment was free of ties (every run
-    chosen was the only longest one where it was looked for): then the two
-    leads the other way round align on the same runs."""
-    # The common start and end are shared runs as they stand: only the
-    # middle needs aligning (most pairs differ in a few places).
+def _common_ends(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, int]:
+    """Tokens of the leads' common start and common end (0 for one of a
+    single token: it anchors nothing)."""
     start = 0
     while start < min(len(a), len(b)) and a[start] == b[start]:
         start += 1
     end = 0
     while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
         end += 1
-    blocks = [(0, 0, start)] if start >= 2 else []
-    if start < 2:
-        start = 0
-    if end < 2:
-        end = 0
+    return (start if start >= 2 else 0), (end if end >= 2 else 0)
+
+
+def _alignment(a: tuple[str, ...], b: tuple[str, ...],
+               ends: tuple[int, int] | None = None) -> tuple[list[tuple[int, int, int]], bool]:
+    """``_anchors``, and whether the alignment was free of ties (every run
+    chosen was the only longest one where it was looked for): then the two
+    leads the other way round align on the same runs. ``ends``:
+    ``_common_ends(a, b)`` when already known."""
+    # The common start and end are shared runs as they stand: only the
+    # middle needs aligning (most pairs differ in a few places).
+    start, end = _common_ends(a, b) if ends is None else ends
+    blocks = [(0, 0, start)] if start else []
     middle, unique = _shared_runs(a[start : len(a) - end], b[start : len(b) - end])
     blocks += [(i + start, j + start, n) for i, j, n in middle]
     if end:
@@ -444,10 +449,29 @@ def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
     # A correction or a repeat may change figures and names, not the day or
     # the hour its report is for: for it, only those in the headlines count.
     note = dict(kinds_of_note=frozenset((CALENDAR, TIME)), headline=True) if a.marked or b.marked else {}
+    # Every place lies between the common start and end: when the two
+    # middles hold no data of one kind, no place has data, nothing to align.
+    ends = _common_ends(a.tokens, b.tokens)
+    kinds = note.get("kinds_of_note", _DATA_KINDS)
+    if not _middle_kinds(a, b, ends, kinds) & _middle_kinds(b, a, ends, kinds):
+        return False
     # The alignment may pair the runs otherwise one way round than the
     # other (ties between equally long shared runs): either is evidence.
     # Without ties both ways align alike, and the counts are the same.
-    blocks, unique = _alignment(a.tokens, b.tokens)
+    blocks, unique = _alignment(a.tokens, b.tokens, ends)
     ways = ((a, b, blocks),) if unique else ((a, b, blocks), (b, a, None))
     return any(found >= config.template_min_data and data_places >= config.template_data_share * places
                for found, data_places, places in (substitutions(x, y, blocks=known, **note) for x, y, known in ways))
+
+
+_DATA_KINDS = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME))  # substitutions' kinds_of_note
+
+
+def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> set[int]:
+    """Kinds of data among ``kinds`` that ``a`` has between the common start
+    and end, as ``substitutions`` could count them (a name only if ``b``
+    never mentions it)."""
+    start, end = ends
+    other = set(b.tokens)
+    return {k for t, k in zip(a.tokens[start : len(a.tokens) - end], a.data[start : len(a.data) - end])
+            if k in kinds and (k != NAME or t not in other)}

@@ -50,6 +50,7 @@ class Signed:
     offsets: np.ndarray  # int64, n + 1
     numbers: np.ndarray  # flat uint32, number-token hashes
     number_offsets: np.ndarray
+    leads: list[bytes] | None = None  # ``pack_text`` of each text's lead, when asked for
 
     def set_of(self, i: int) -> np.ndarray:
         return self.shingles[self.offsets[i] : self.offsets[i + 1]]
@@ -73,8 +74,9 @@ def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.nd
     return np.concatenate([flat for flat, _ in parts]), offsets
 
 
-def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
-    """Band keys, distinct shingles and number sets of texts (one process)."""
+def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Signed:
+    """Band keys, distinct shingles and number sets of texts (one process);
+    with ``leads``, also their leads as the index keeps them."""
     keys, sets, numbers = [], [], []
     for start in range(0, len(texts), _CHUNK):
         part = texts[start : start + _CHUNK]
@@ -88,7 +90,8 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
     all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
-    return Signed(all_keys, *_join(sets), *_join(numbers))
+    packed = [pack_text(lead_text(text, config.template_lead_words)) for text in texts] if leads else None
+    return Signed(all_keys, *_join(sets), *_join(numbers), packed)
 
 
 def _heads(flat: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,25 +103,28 @@ def _heads(flat: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.ndarray
     return flat[index], heads
 
 
-def _sign_part(args: tuple[list[str], DedupConfig]) -> Signed:
+def _sign_part(args: tuple[list[str], DedupConfig, bool]) -> Signed:
     return sign(*args)
 
 
-def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int) -> Signed:
+def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads: bool = False) -> Signed:
     """``sign`` spread over worker processes (same result as ``sign``)."""
     if workers <= 1 or len(texts) < 4 * _CHUNK:
-        return sign(texts, config)
+        return sign(texts, config, leads)
     step = _CHUNK * 4
     keys = np.empty((len(texts), config.all_bands), dtype=np.uint32)
     sets, numbers = [], []
-    parts = ((texts[i : i + step], config) for i in range(0, len(texts), step))
+    packed: list[bytes] | None = [] if leads else None
+    parts = ((texts[i : i + step], config, leads) for i in range(0, len(texts), step))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # Parts come back in order; each is copied out and dropped at once.
         for number, part in enumerate(pool.map(_sign_part, parts)):
             keys[number * step : number * step + len(part.keys)] = part.keys
             sets.append((part.shingles, part.offsets))
             numbers.append((part.numbers, part.number_offsets))
-    return Signed(keys, *_join(sets), *_join(numbers))
+            if packed is not None:
+                packed += part.leads
+    return Signed(keys, *_join(sets), *_join(numbers), packed)
 
 
 class Dedup:
@@ -177,7 +183,9 @@ class Dedup:
 
     def _decide(self, docs: list[Document], work: list[int], out: list[Document]) -> None:
         config = self.config
-        signed = sign_parallel([docs[i].text for i in work], config, self.workers)
+        # With an index, every new text's lead is stored: cut and packed with the signatures.
+        signed = sign_parallel([docs[i].text for i in work], config, self.workers,
+                               leads=self.index is not None and _keeps_leads(config))
         if self.index is not None:
             old_rows, old_keys, old_sizes, old_members = self.index.load_keys()
         else:
@@ -210,18 +218,18 @@ class Dedup:
         def text_of(p: int) -> str | None:  # by position in ``sets``
             return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
 
-        # Each new text's lead is cut once, when first needed: for the guard or for the index.
-        cut: list[str | None] | None = [None] * n_new if _keeps_leads(config) else None
+        # Each new text's lead is cut once, when first needed (verify_many keeps it).
+        keeps_leads = _keeps_leads(config)
 
         def lead_of(p: int) -> str | None:
             if p >= n_new:
                 return unpack_text(old_leads[p - n_new])
-            if cut[p] is None:
-                cut[p] = lead_text(docs[work[p]].text, config.template_lead_words)
-            return cut[p]
+            if signed.leads is not None:
+                return unpack_text(signed.leads[p])
+            return lead_text(docs[work[p]].text, config.template_lead_words)
 
         accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
-                                                  leads=lead_of if cut is not None else None, cut_below=n_new)
+                                                  leads=lead_of if keeps_leads else None, cut_below=n_new)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -252,14 +260,14 @@ class Dedup:
                 out[i] = _duplicate(docs[i], id_of(k), sim, why)
                 decisions.append((pos, id_of(k), sim, why, is_direct(node, keeper, via, members)))
         if self.index is not None:
-            self._record(docs, work, signed, decisions, lead_of if cut is not None else None)
+            self._record(docs, work, signed, decisions)
 
-    def _record(self, docs, work, signed: Signed, decisions, lead_of) -> None:
+    def _record(self, docs, work, signed: Signed, decisions) -> None:
         sizes = signed.sizes  # once: it is a pass over the whole batch
 
         def stored(pos: int):
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(docs[work[pos]].text, self.config), None if lead_of is None else pack_text(lead_of(pos)))
+                    stored_text(docs[work[pos]].text, self.config), None if signed.leads is None else signed.leads[pos])
 
         self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
                           for pos, kept_id, sim, why, direct in decisions)

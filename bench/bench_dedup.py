@@ -71,8 +71,9 @@ RULE_EFFECTS = {
     "first-version rule off": dict(first_version_containment=0.0),
     "number check off": dict(numbers_threshold=0.0),
     "lead bands off": dict(lead_bands=0),
+    "anchors off": dict(anchor_count=0),
     "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),
-    "all of these (earlier stage)": dict(template_guard=False, first_version_containment=0.0, lead_bands=0,
+    "all of these (earlier stage)": dict(template_guard=False, first_version_containment=0.0, lead_bands=0, anchor_count=0,
                                          containment_threshold=0.95, min_containment_shingles=20),
 }
 JACCARD_BANDS = [(1.0, 1.01), (0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.2, 0.4), (0.0, 0.2)]

@@ -31,7 +31,8 @@ from ..document import DUPLICATE, KEPT, Document
 from .cluster import resolve
 from .config import DedupConfig
 from .index import DedupIndex, pack_text, unpack_text
-from .lsh import band_keys, candidate_pairs
+from .anchors import anchor_keys
+from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_text
@@ -84,6 +85,7 @@ def sign(texts: Sequence[str], config: DedupConfig) -> Signed:
                                config.lead_bands, config.lead_rows)] if config.lead_bands else []
         flat, offsets = unique_segments(flat, offsets)
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
+        part_keys.append(anchor_keys(flat, offsets, config.anchor_count, config.seed + 2))
         keys.append(np.hstack([band_keys(sigs, config.bands, config.rows)] + part_keys))
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
@@ -187,7 +189,7 @@ class Dedup:
             old_members = np.zeros(0, bool)
         n_old, n_new = len(old_rows), len(work)
         all_keys = np.concatenate([old_keys, signed.keys]) if n_old else signed.keys
-        pairs = candidate_pairs(all_keys, min_right=n_old)
+        pairs = candidates(all_keys, config, min_right=n_old)
         del all_keys
         del old_keys
         # One CSR of shingle sets: this batch's, then the index's candidates.

@@ -218,3 +218,41 @@ def _lead_text_by_scan(text: str, words: int) -> str:
 @given(st.text(alphabet="ab1_ .,:/-\n\t!?AÉé٣²ﬁ", max_size=120), st.integers(min_value=2, max_value=30))
 def test_lead_text_ends_where_a_token_scan_ends(text, words):
     assert lead_text(text, words) == _lead_text_by_scan(text, words)
+
+
+# The same routine notice, word for word, sent on two dates.
+REPURCHASES = ("CENTRAL BANK ADDS RESERVES VIA REPURCHASES\n\nThe central bank entered the government securities market "
+          "to arrange 1.5 billion dlrs of customer repurchase agreements, a spokesman said. Dealers said overnight "
+          "funds were trading at 6-3/16 pct when the bank began its temporary supply of reserves.")
+
+
+def dated(doc_id: str, text: str, date: str | None) -> Document:
+    return Document(id=doc_id, source=f"{doc_id}.txt", content=text, meta={"date": date} if date else {})
+
+
+def test_one_notice_weeks_apart_is_two_issues():
+    weeks = list(Dedup()([dated("mar2", REPURCHASES, "2-MAR-1987 11:44:41.93"), dated("mar23", REPURCHASES, "1987-03-23")]))
+    assert [d.status for d in weeks] == [KEPT, KEPT]
+    # The same day, the next, or without a date to tell: one text.
+    for other in ("1987-03-02T16:00:00Z", "Tue, 3 Mar 1987 09:00:00 GMT", None):
+        out = list(Dedup()([dated("mar2", REPURCHASES, "2-MAR-1987 11:44:41.93"), dated("again", REPURCHASES, other)]))
+        assert [d.status for d in out] == [KEPT, DUPLICATE] and out[1].rule == "exact"
+    off = list(Dedup(DedupConfig(max_days_apart=0))([dated("a", REPURCHASES, "1987-03-02"), dated("b", REPURCHASES, "1987-03-23")]))
+    assert [d.status for d in off] == [KEPT, DUPLICATE]
+
+
+def test_dates_are_kept_in_the_index(tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert [d.status for d in Dedup(index_path=index)([dated("mar2", REPURCHASES, "1987-03-02")])] == [KEPT]
+    later = list(Dedup(index_path=index)([dated("mar23", REPURCHASES, "1987-03-23"), dated("mar3", REPURCHASES, "1987-03-03")]))
+    assert [(d.status, d.duplicate_of) for d in later] == [(KEPT, None), (DUPLICATE, "mar2")]
+
+
+def test_dates_read_as_calendar_days():
+    from pipeline.dedup.dates import day_of
+
+    day = day_of("1987-02-26")
+    assert day == day_of("26-FEB-1987 15:01:01.79") == day_of("26 February 1987") == day_of("2026-11-23") - 14515
+    assert day == day_of("Thu, 26 Feb 1987 15:01:01 GMT") == day_of("1987-02-26T23:59:00+05:00")
+    for value in (None, "", "yesterday", "1987-02-30", "31-XYZ-1987", 19870226):
+        assert day_of(value) is None

@@ -109,6 +109,12 @@ class DedupConfig:
     # place is two issues of one report, not a copy. The figures below say
     # how many such tokens it takes (2: one on each side), and the share of
     # such places among the places where the leads differ by a substitution.
+    # Two documents dated more than this many calendar days apart are not
+    # duplicates (pipeline.dedup.dates): a re-send, a correction, a first
+    # version or a syndicated copy goes out within days; the same notice
+    # weeks later is that week's news. Documents without a date are
+    # compared on their texts alone. 0 turns it off.
+    max_days_apart: float = 3.0
     template_guard: bool = True
     template_lead_words: int = 50
     template_min_data: int = 2
@@ -136,6 +142,8 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if self.max_days_apart < 0:
+            raise ValueError(f"max_days_apart must be 0 or more, got {self.max_days_apart}")
         for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
                      "first_version_containment", "first_version_lead", "first_version_length"):
             value = getattr(self, name)

@@ -30,6 +30,7 @@ import numpy as np
 from ..document import DUPLICATE, KEPT, Document
 from .cluster import resolve
 from .config import DedupConfig
+from .dates import day_of
 from .index import DedupIndex, pack_text, unpack_text
 from .anchors import anchor_keys
 from .lsh import band_keys, candidates
@@ -199,6 +200,7 @@ class Dedup:
         position[n_old:] = np.arange(n_new)
         old_texts: list = []
         old_leads: list = []
+        old_days: list = []
         if n_old and len(pairs):
             needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
             found = self.index.sets(old_rows[needed])
@@ -207,6 +209,7 @@ class Dedup:
             numbers = _append(numbers, [x[1] for x in old])
             old_texts = [x[2] for x in old]
             old_leads = [x[3] for x in old]
+            old_days = [x[4] for x in old]
             position[needed] = n_new + np.arange(len(needed))
 
         def text_of(p: int) -> str | None:  # by position in ``sets``
@@ -215,8 +218,11 @@ class Dedup:
         def lead_of(p: int) -> str | None:
             return docs[work[p]].text if p < n_new else unpack_text(old_leads[p - n_new])
 
+        days = None
+        if config.max_days_apart > 0:
+            days = np.array([day_of(docs[i].meta.get("date")) for i in work] + old_days, dtype=float)
         accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
-                                                  leads=lead_of)
+                                                  leads=lead_of, days=days)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -255,7 +261,8 @@ class Dedup:
         def stored(pos: int):
             text = docs[work[pos]].text
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(text, self.config), stored_lead(text, self.config))
+                    stored_text(text, self.config), stored_lead(text, self.config),
+                    day_of(docs[work[pos]].meta.get("date")))
 
         self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
                           for pos, kept_id, sim, why, direct in decisions)

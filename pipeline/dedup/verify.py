@@ -26,6 +26,10 @@ its two leads each carry their own numbers, dates, times or names in the
 same place: two issues of one routine report. This needs the leads
 (``verify_many``'s ``leads``); without them the guard is skipped.
 
+A pair that passes is refused when both documents are dated and the dates
+are more than ``max_days_apart`` days apart (``dates``): the same routine
+notice sent again weeks later is that week's news.
+
 A pair that passes is also refused when both texts carry numbers
 (``min_numbers`` distinct number tokens or more) and too few of the smaller
 text's numbers appear in the other (``numbers_threshold``): reports built on
@@ -167,6 +171,7 @@ def verify_many(
     chunk: int = 100_000,
     texts: Callable[[int], str | None] | None = None,
     leads: Callable[[int], str | None] | None = None,
+    days: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
@@ -174,7 +179,9 @@ def verify_many(
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
     like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
     when unknown), for the character check; ``leads(i)`` its lead (at least
-    its first ``template_lead_words`` tokens, or None), for the template guard.
+    its first ``template_lead_words`` tokens, or None), for the template guard;
+    ``days`` the day number of each set's date (``dates.day_of``; NaN when
+    unknown): a pair more than ``max_days_apart`` days apart is refused.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -262,6 +269,9 @@ def verify_many(
                 sim[k] = overlap(a, b)[0]
                 ok[k] = sim[k] >= config.char_jaccard_threshold
                 why[k] = CHAR
+        if days is not None and config.max_days_apart > 0:
+            with np.errstate(invalid="ignore"):
+                ok &= ~(np.abs(days[part[:, 0]] - days[part[:, 1]]) > config.max_days_apart)
         if guard:
             for k in np.flatnonzero(ok & (why != EXACT)):
                 one, two = start_of(int(part[k, 0])), start_of(int(part[k, 1]))

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
 from ..dedup.anchors import EMPTY
+from ..dedup.dates import day_of
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
 from ..dedup.verify import RULES, edge_values
@@ -42,8 +43,8 @@ def in_work(doc: Document) -> bool:
 
 def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     """Add ``work``, ``id``, ``keys`` (band keys) and ``sig`` (pickled: size,
-    shingle set, number set, and the packed text and lead when the index
-    keeps them)."""
+    shingle set, number set, the packed text and lead when the index
+    keeps them, and the day of the document's date or None)."""
     docs = [unpack(raw) for raw in batch["doc"]]
     work = np.array([in_work(d) for d in docs], dtype=bool)
     start = time.perf_counter()
@@ -54,7 +55,8 @@ def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     sizes = signed.sizes  # once: it is a pass over the whole batch
     for pos, i in enumerate(np.flatnonzero(work)):
         sigs[i] = pack((int(sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
-                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config)))
+                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config),
+                        day_of(docs[i].meta.get("date"))))
     out = dict(batch)
     out["work"] = work
     out["id"] = np.array([d.id for d in docs], dtype=object)
@@ -147,7 +149,8 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         accepted, similarity, rules = verify_many(local, *_csr([d[1] for d in data]), config,
                                                   numbers=_csr([d[2] for d in data]),
                                                   texts=lambda p: unpack_text(data[p][3]),
-                                                  leads=lambda p: unpack_text(data[p][4]))
+                                                  leads=lambda p: unpack_text(data[p][4]),
+                                                  days=np.array([d[5] for d in data], dtype=float))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
                                      with_via=True, members=members)

@@ -106,8 +106,8 @@ def commit(outcome: Outcome) -> None:
     seqs, ids, sigs, keys = _collect(outcome.new_docs, ["seq", "id", "sig", "keys"])
 
     def stored(i: int):
-        size, shingles, numbers, text, lead = unpack(sigs[i])
-        return size, keys[i], shingles, numbers, text, lead
+        size, shingles, numbers, text, lead, day = unpack(sigs[i])
+        return size, keys[i], shingles, numbers, text, lead, day
 
     def decided():
         for i in np.argsort(seqs, kind="stable"):

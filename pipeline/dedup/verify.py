@@ -281,6 +281,9 @@ def verify_many(
                 if one is not None and two is not None and issuers.other_issuers(one, two):
                     ok[k] = False  # two companies' notices
                     continue
+                if one is not None and two is not None and days is not None \
+                        and days[part[k, 0]] == days[part[k, 1]] and issuers.one_issuer(one, two):
+                    continue  # one company's report sent again the same day
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))

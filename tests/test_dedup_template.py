@@ -306,3 +306,14 @@ def test_one_company_s_report_corrected_the_same_day_is_a_copy():
     other = RESULTS.format(net="1,538,000").replace("LAKESIDE FOODS INC <LKF>", "HARBOUR FOODS INC <HBF>")
     assert [d.status for d in Dedup()([dated("a", first, "1987-03-04"), dated("c", other, "1987-03-04")])] \
         == [KEPT, KEPT]
+
+
+def test_one_company_s_first_report_and_its_fuller_resend_the_same_day():
+    short = RESULTS.format(net="1,279,000").split("    Year")[0]
+    full = RESULTS.format(net="1.3 mln").replace("Revs 16.4", "Revs 16.5") + (
+        "    NOTE: 1986 includes a loss of 3.9 mln dlrs from restructuring and the sale of the\n"
+        "    company's aircraft, and costs of closing two depots in the second half.\n")
+    pair = [dated("short", short, "1987-03-31"), dated("full", full, "31-MAR-1987 15:53")]
+    assert [(d.status, d.rule) for d in Dedup()(pair)] == [(DUPLICATE, "first_version"), (KEPT, None)]
+    pair[1] = dated("full", full, "1987-04-01")  # the next day: a figure of its own is another report
+    assert [d.status for d in Dedup()(pair)] == [KEPT, KEPT]

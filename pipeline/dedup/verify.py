@@ -261,7 +261,9 @@ def verify_many(
             for k, s_, l_, f in zip(look.tolist(), short.tolist(), long.tolist(), figures.tolist()):
                 a, b = template_of(s_), template_of(l_)
                 # A correction by its own account may change figures.
-                if a is not None and b is not None and (f or a.marked or b.marked) \
+                # So may one company's report sent again the same day (``issuers``).
+                resent = days is not None and days[s_] == days[l_] and issuers.one_issuer(start_of(s_), start_of(l_))
+                if a is not None and b is not None and (f or a.marked or b.marked or resent) \
                         and starts_alike(a, b) >= config.first_version_lead \
                         and issuers.same_issuers(start_of(s_), start_of(l_)):
                     ok[k] = True

@@ -227,7 +227,9 @@ def judged() -> dict:
 
     A pair counts as merged when the stage puts both documents in one group
     (one is the other's duplicate, or both are duplicates of one kept copy),
-    run over all NORM and UNPROC documents of reuters21578. The sample was
+    run over all NORM and UNPROC documents of reuters21578, each with the
+    date its record gives (as ``meta["date"]``, what the pipeline reads from
+    that JSONL). The sample was
     drawn by band from pairs the stage merged and pairs it nearly merged, so
     the figures are per band; the totals weigh the bands as drawn.
     """

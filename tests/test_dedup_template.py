@@ -317,3 +317,21 @@ def test_one_company_s_first_report_and_its_fuller_resend_the_same_day():
     assert [(d.status, d.rule) for d in Dedup()(pair)] == [(DUPLICATE, "first_version"), (KEPT, None)]
     pair[1] = dated("full", full, "1987-04-01")  # the next day: a figure of its own is another report
     assert [d.status for d in Dedup()(pair)] == [KEPT, KEPT]
+
+
+tags = st.lists(st.sampled_from(["LKS", "LKS.N", "LKs", "HBR", "HBR.O", "P", "Q", "LAKESIDE FOODS CORP"]),
+                max_size=2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(tags, tags, st.booleans())
+def test_issuer_rules_are_symmetric_and_exclusive(one, two, correction):
+    from pipeline.dedup.issuers import one_issuer, other_issuers
+
+    a = "".join(f"<{t}> " for t in one) + "RAISES PRICES\n\nText."
+    b = ("CORRECTED - " if correction else "") + "".join(f"<{t}> " for t in two) + "RAISES PRICES\n\nText."
+    assert other_issuers(a, b) == other_issuers(b, a) and one_issuer(a, b) == one_issuer(b, a)
+    assert not (other_issuers(a, b) and one_issuer(a, b))
+    assert not other_issuers(a, a) and one_issuer(a, a) == bool(one)
+    if correction:
+        assert not other_issuers(a, b)

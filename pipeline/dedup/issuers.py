@@ -53,6 +53,7 @@ def marked(text: str) -> bool:
 
 
 def _alike(a: str, b: str) -> bool:
+    a, b = sorted((a, b))  # difflib's ratio may depend on the order
     return a == b or _one_edit(a, b) or (
         min(len(a), len(b)) >= 10 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.9)
 

@@ -71,8 +71,11 @@ RULE_EFFECTS = {
     "first-version rule off": dict(first_version_containment=0.0),
     "number check off": dict(numbers_threshold=0.0),
     "lead bands off": dict(lead_bands=0),
+    "anchors off": dict(anchor_count=0),
+    "dates off": dict(max_days_apart=0),
     "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),
     "all of these (earlier stage)": dict(template_guard=False, first_version_containment=0.0, lead_bands=0,
+                                         anchor_count=0, max_days_apart=0,
                                          containment_threshold=0.95, min_containment_shingles=20),
 }
 JACCARD_BANDS = [(1.0, 1.01), (0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.2, 0.4), (0.0, 0.2)]
@@ -224,7 +227,9 @@ def judged() -> dict:
 
     A pair counts as merged when the stage puts both documents in one group
     (one is the other's duplicate, or both are duplicates of one kept copy),
-    run over all NORM and UNPROC documents of reuters21578. The sample was
+    run over all NORM and UNPROC documents of reuters21578, each with the
+    date its record gives (as ``meta["date"]``, what the pipeline reads from
+    that JSONL). The sample was
     drawn by band from pairs the stage merged and pairs it nearly merged, so
     the figures are per band; the totals weigh the bands as drawn.
     """
@@ -238,7 +243,9 @@ def judged() -> dict:
     for a, b, _, _ in labels:
         j = overlap(shingle_set(texts[a], "word", 2), shingle_set(texts[b], "word", 2))[0]
         band_of[a, b] = next(k for k, (lo, hi) in enumerate(JACCARD_BANDS) if lo <= j < hi)
-    docs = unique_ids([Document(id=r["id"], source="bench", content=r["text"]) for r in rows])
+    # Each story with its date, as the pipeline reads it from this JSONL (``meta["date"]``).
+    docs = unique_ids([Document(id=r["id"], source="bench", content=r["text"], meta={"date": r["date"]})
+                       for r in rows])
     out = {}
     for name, overrides in [("default", {})] + list(RULE_EFFECTS.items()):
         group = {d.id: d.duplicate_of or d.id for d in Dedup(DedupConfig(**overrides))(docs)}

@@ -11,8 +11,8 @@ comes from the extract stage with the block model off, as in the pipeline.
 Cross-validation: five folds grouped by domain over both sets (a page is
 never scored by a model that saw its domain), the thresholds of the merge
 chosen on the other folds; then one row per dataset trained on the other
-only. As in the pipeline, pages that call themselves articles keep the
-extractor's text; one row shows the model applied to them too. The shipped model is trained on all pages with the thresholds chosen
+only. As in the pipeline, pages that call themselves articles or products
+keep the extractor's text; one row shows the model applied to them too. The shipped model is trained on all pages with the thresholds chosen
 over the folds, and written to pipeline/data/blocks.json.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import bench_wcxb as W  # noqa: E402
 from pipeline.blockmodel import EXTRACTED, FEATURES, KEEP_WORDS, Reference, features, merge, tokens  # noqa: E402
 from pipeline.blocks import page_blocks  # noqa: E402
-from pipeline.pagemeta import declares_article  # noqa: E402
+from pipeline.pagemeta import declares_article, declares_product  # noqa: E402
 from pipeline.strip.score import page_counts  # noqa: E402
 from pipeline.strip.trees import fit_trees  # noqa: E402
 
@@ -55,7 +55,8 @@ def pages(folder: Path, dataset: str) -> list[dict]:
     docs, _ = W.extracted(folder, rows, config)
     text = {d.id: d.text if (d.pending or d.status == "kept") else "" for d in docs}
     # Keyed by what the features depend on, not by the merge or the model.
-    sources = (REPO / "pipeline" / "blocks.py").read_text() + inspect.getsource(features) + repr(FEATURES)
+    sources = ((REPO / "pipeline" / "blocks.py").read_text() + inspect.getsource(features) + repr(FEATURES)
+               + inspect.getsource(declares_product))
     key = hashlib.sha1((sources + W._source_key(config)).encode()).hexdigest()[:12]
     cache = W.CACHE / f"blocks-{dataset}-{key}.pkl"
     if cache.exists():
@@ -70,6 +71,7 @@ def pages(folder: Path, dataset: str) -> list[dict]:
         out.append({
             "id": row["id"], "set": dataset, "type": row.get("page_type", "article"),
             "domain": W.domain_of(row), "gold": row.get("text") or "", "extracted": extracted,
+            "product": tree is not None and declares_product(tree),
             "texts": [b.text for b in blocks], "x": x,
             "y": np.array([gold.share(tokens(b.text)) >= 0.5 for b in blocks], float),
             "words": np.array([b.words for b in blocks], float),
@@ -206,8 +208,9 @@ def main() -> int:
     data = pages(W.WCXB, "wcxb") + pages(W.SH, "sh")
     fold = {(p["set"], p["id"]): W.fold_of(p["domain"]) for p in data}
     ungated = out_of_fold(data, fold, args.rows)
-    # As in the pipeline: a page that calls itself an article keeps the extractor's text.
-    declared = {(p["set"], p["id"]) for p in data if len(p["y"]) and p["x"][0, ARTICLE] > 0}
+    # As in the pipeline: a page that calls itself an article or a product
+    # keeps the extractor's text.
+    declared = {(p["set"], p["id"]) for p in data if (len(p["y"]) and p["x"][0, ARTICLE] > 0) or p["product"]}
     oof = {k: v for k, v in ungated.items() if k not in declared}
 
     none = {}
@@ -240,7 +243,7 @@ def main() -> int:
           f"{W.sh_aggregate(merged['sh'])['f1']:.3f} ({base['sh']:.3f}) |")
     g = choose(data, ungated)
     every = scores_of(data, ungated, *g, scorer)
-    print(f"| all domain folds, articles too ({g[0]} / {g[1]}) | - | {every['wcxb']:.3f} | {every['sh']:.3f} |")
+    print(f"| all domain folds, articles and products too ({g[0]} / {g[1]}) | - | {every['wcxb']:.3f} | {every['sh']:.3f} |")
     for held_out, other in (("wcxb", "sh"), ("sh", "wcxb")):
         model = fit([p for p in data if p["set"] == other], args.rows)
         preds = {(p["set"], p["id"]): model.predict(p["x"]) for p in data

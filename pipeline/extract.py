@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
 from .fallback import page_paragraphs, quality, rescue
-from .pagemeta import declares_article, page_metadata
+from .pagemeta import declares_article, declares_product, page_metadata
 from .stage import MapStage
 from .timelimit import Overtime, TimeLimit
 
@@ -61,10 +61,13 @@ class ExtractConfig:
     rescue_share: float = 0.2
     # Let the block model (blockmodel.py) add the blocks the extractor left
     # out and drop the ones it kept by mistake; needs hints (the parsed page).
-    # Not on pages that call themselves articles, where the extractor's one
-    # main text is right more often than the model (scrapinghub_aeb, CV).
+    # Not on pages that call themselves articles or products, where the
+    # extractor's one main text is right more often than the model (grouped
+    # CV: scrapinghub_aeb for articles; wcxb_dev product pages, where the
+    # blocks it adds are mostly cards of other products and reviews).
     block_model: bool = True
     block_model_on_articles: bool = False
+    block_model_on_products: bool = False
 
 
 class Extract(MapStage):
@@ -147,7 +150,9 @@ class Extract(MapStage):
             paragraphs, rescued = rescue(paragraphs, page, self.config.rescue_words, self.config.rescue_share)
         else:
             rescued = False
-        if self.config.block_model and tree is not None and (self.config.block_model_on_articles or not article):
+        if (self.config.block_model and tree is not None
+                and (self.config.block_model_on_articles or not article)
+                and (self.config.block_model_on_products or article or not declares_product(tree))):
             from .blockmodel import second_opinion  # numpy: only for HTML
 
             paragraphs = second_opinion(tree, paragraphs, article)

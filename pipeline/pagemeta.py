@@ -126,3 +126,25 @@ def declares_article(tree) -> bool:
         if (el.get("property") or "").strip().lower() == "og:type":
             return (el.get("content") or "").strip().lower() == "article"
     return False
+
+
+_PRODUCT_OG = frozenset({"product", "og:product", "product.item", "product.group"})
+_PRODUCT_LD = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
+
+
+def declares_product(tree) -> bool:
+    """Whether the page calls itself a product (``og:type`` or a JSON-LD
+    Product anywhere on it)."""
+    if tree is None:
+        return False
+    for el in tree.iter("meta"):
+        if (el.get("property") or "").strip().lower() == "og:type":
+            if (el.get("content") or "").strip().lower() in _PRODUCT_OG:
+                return True
+            break
+    for obj in structured_data(tree):
+        kinds = obj.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if any(isinstance(k, str) and k.strip().lower() in _PRODUCT_LD for k in kinds):
+            return True
+    return False

@@ -42,7 +42,8 @@ class Rebuilt:
 def rebuild_index(clean_dir, config: DedupConfig, state_dir: Path | None = None, wait: float = 0.0) -> Rebuilt:
     """Replace the dedup index of ``clean_dir`` by one built with ``config``."""
     from .dedup.index import DedupIndex
-    from .dedup.stage import sign, stored_text
+    from .dedup.dates import day_of
+    from .dedup.stage import sign, stored_lead, stored_text
 
     clean_dir, state_dir = _begin_paths(clean_dir, state_dir)
     target = state_dir / INDEX
@@ -56,8 +57,10 @@ def rebuild_index(clean_dir, config: DedupConfig, state_dir: Path | None = None,
         sizes = signed.sizes
 
         def stored(pos: int):
+            # The lead (template guard, first versions) and the day of the
+            # date (dates) as a run stores them: the manifest keeps the date.
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(texts[pos], config))
+                    stored_text(texts[pos], config), stored_lead(texts[pos], config), day_of(kept[pos].get("date")))
 
         dropped = _direct_copies(target)
         scratch = target.with_name(f".{target.name}.rebuild")

@@ -105,3 +105,23 @@ def test_second_opinion_with_the_shipped_model_keeps_an_article():
     out = second_opinion(tree, ["First post: the pump failed twice in May."], False)
     assert "First post: the pump failed twice in May." in out
     assert "Home" not in out and "Copyright 2026 About us" not in out
+
+
+def _with_head(head: str) -> str:
+    return PAGE.replace("<title>t</title>", "<title>t</title>" + head)
+
+
+def test_extract_asks_the_block_model_except_on_declared_articles_and_products(monkeypatch):
+    import pipeline.blockmodel as bm
+    from pipeline.document import HTML, Document
+    from pipeline.extract import Extract
+
+    asked = []
+    monkeypatch.setattr(bm, "second_opinion", lambda tree, paragraphs, article: asked.append(1) or paragraphs)
+    ld = '<script type="application/ld+json">{"@type": "Product", "name": "Pump"}</script>'
+    heads = {"": 1, '<meta property="og:type" content="article">': 0, '<meta property="og:type" content="product">': 0,
+             ld: 0, '<meta property="og:type" content="website">': 1}
+    for head, calls in heads.items():
+        asked.clear()
+        Extract().process(Document(id="p", source="p.html", content=_with_head(head), kind=HTML))
+        assert len(asked) == calls, head

@@ -3,6 +3,7 @@ rebuilding the dedup index when its settings must change."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -69,6 +70,9 @@ def test_index_rebuild_lets_the_settings_change(raw_copy, tmp_path):
     done = invoke("index", "rebuild", clean, *SMALLER)
     kept = sum(rec["status"] == "kept" for rec in before)
     assert f"{kept} kept documents" in done.output and "perm128" in done.output
+    with sqlite3.connect(clean / ".state" / "index.sqlite") as db:  # leads and dates kept as a run keeps them
+        stored = dict(db.execute("SELECT doc_id, lead IS NOT NULL FROM kept").fetchall())
+    assert len(stored) == kept and all(stored.values())
     # The syndicated story again, under a new name: still found, against the rebuilt index.
     original = next(rec for rec in before if rec["status"] == "kept" and rec["source"].startswith("news/capital"))
     (raw_copy / "again").mkdir()

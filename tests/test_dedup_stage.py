@@ -83,11 +83,11 @@ def test_articles_of_one_site_sharing_boilerplate_do_not_merge():
 
 def test_lsh_false_positives_are_rejected(monkeypatch):
     # Make every pair a candidate, as if all band keys collided.
-    def everything(keys, window=64, min_right=0):
+    def everything(keys, config, min_right=0):
         n = len(keys)
         return np.array([(i, j) for j in range(max(1, min_right), n) for i in range(j)], dtype=np.int64).reshape(-1, 2)
 
-    monkeypatch.setattr(stage_module, "candidate_pairs", everything)
+    monkeypatch.setattr(stage_module, "candidates", everything)
     out = run(*(doc(f"a{i}", t) for i, t in enumerate(ARTICLES)), doc("copy", syndicated(FLOOD)))
     assert pair_of(out) in ({("copy", "a1")}, {("a1", "copy")})
 

@@ -218,3 +218,120 @@ def _lead_text_by_scan(text: str, words: int) -> str:
 @given(st.text(alphabet="ab1_ .,:/-\n\t!?AÉé٣²ﬁ", max_size=120), st.integers(min_value=2, max_value=30))
 def test_lead_text_ends_where_a_token_scan_ends(text, words):
     assert lead_text(text, words) == _lead_text_by_scan(text, words)
+
+
+# The same routine notice, word for word, sent on two dates.
+REPURCHASES = ("CENTRAL BANK ADDS RESERVES VIA REPURCHASES\n\nThe central bank entered the government securities market "
+          "to arrange 1.5 billion dlrs of customer repurchase agreements, a spokesman said. Dealers said overnight "
+          "funds were trading at 6-3/16 pct when the bank began its temporary supply of reserves.")
+
+
+def dated(doc_id: str, text: str, date: str | None) -> Document:
+    return Document(id=doc_id, source=f"{doc_id}.txt", content=text, meta={"date": date} if date else {})
+
+
+def test_one_notice_weeks_apart_is_two_issues():
+    weeks = list(Dedup()([dated("mar2", REPURCHASES, "2-MAR-1987 11:44:41.93"), dated("mar23", REPURCHASES, "1987-03-23")]))
+    assert [d.status for d in weeks] == [KEPT, KEPT]
+    # The same day, the next, or without a date to tell: one text.
+    for other in ("1987-03-02T16:00:00Z", "Tue, 3 Mar 1987 09:00:00 GMT", None):
+        out = list(Dedup()([dated("mar2", REPURCHASES, "2-MAR-1987 11:44:41.93"), dated("again", REPURCHASES, other)]))
+        assert [d.status for d in out] == [KEPT, DUPLICATE] and out[1].rule == "exact"
+    off = list(Dedup(DedupConfig(max_days_apart=0))([dated("a", REPURCHASES, "1987-03-02"), dated("b", REPURCHASES, "1987-03-23")]))
+    assert [d.status for d in off] == [KEPT, DUPLICATE]
+
+
+def test_dates_are_kept_in_the_index(tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert [d.status for d in Dedup(index_path=index)([dated("mar2", REPURCHASES, "1987-03-02")])] == [KEPT]
+    later = list(Dedup(index_path=index)([dated("mar23", REPURCHASES, "1987-03-23"), dated("mar3", REPURCHASES, "1987-03-03")]))
+    assert [(d.status, d.duplicate_of) for d in later] == [(KEPT, None), (DUPLICATE, "mar2")]
+
+
+def test_dates_read_as_calendar_days():
+    from pipeline.dedup.dates import day_of
+
+    day = day_of("1987-02-26")
+    assert day == day_of("26-FEB-1987 15:01:01.79") == day_of("26 February 1987") == day_of("2026-11-23") - 14515
+    assert day == day_of("Thu, 26 Feb 1987 15:01:01 GMT") == day_of("1987-02-26T23:59:00+05:00")
+    for value in (None, "", "yesterday", "1987-02-30", "31-XYZ-1987", 19870226):
+        assert day_of(value) is None
+
+
+# Two companies' notices of one kind: every word alike but the companies'.
+RAISE = ("{name} <{ticker}> RAISES CRUDE OIL PRICES\n\n{name} Petroleum Corp said it raised the contract price it "
+         "will pay for all grades of crude oil by 50 cts a barrel, effective today. The increase brings its "
+         "postings for the West Texas Intermediate grade to 19.00 dlrs a barrel, the company said.")
+
+
+def test_two_companies_notices_are_two_stories():
+    from pipeline.dedup.issuers import other_issuers
+
+    lakeside, harbour = RAISE.format(name="LAKESIDE", ticker="LKS"), RAISE.format(name="HARBOUR", ticker="HBR.N")
+    assert other_issuers(lakeside, harbour)
+    assert verified(lakeside, harbour) == ""
+    assert verified(lakeside, harbour, DedupConfig(template_guard=False)) == "jaccard"
+    # One company's re-send: the exchange suffix, a slip of one letter, a correction of the ticker.
+    for other in (RAISE.format(name="LAKESIDE", ticker="LKS.N"), RAISE.format(name="LAKESIDE", ticker="LKs"),
+                  "CORRECTED - " + RAISE.format(name="LAKESIDE", ticker="LKE")):
+        assert not other_issuers(lakeside, other) and verified(lakeside, other) != ""
+    # A text of one line has no headline to tell.
+    assert not other_issuers(lakeside.replace("\n\n", " "), harbour.replace("\n\n", " "))
+
+
+def test_a_first_version_is_about_the_story_s_company():
+    story = RAISE.format(name="LAKESIDE", ticker="LKS") + (
+        " Light Louisiana Sweet was raised by the same amount to 19.35 dlrs, it said. Lakeside last changed its "
+        "postings on September 9, when it cut them by 25 cts. Other refiners were expected to follow during the "
+        "day, traders in New York said, after spot prices rose for a third week on lower stocks in the Gulf.")
+    first = "LAKESIDE <LKS> RAISES CRUDE POSTINGS 50 CTS, EFFECTIVE TODAY\n\nLakeside Petroleum Corp said it raised the contract " \
+            "price it will pay for all grades of crude oil by 50 cts a barrel."
+    assert verified(first, story) == "first_version"
+    assert verified(first.replace("<LKS>", "<HBR>"), story) == ""
+
+
+RESULTS = ("LAKESIDE FOODS INC <LKF> 4TH QTR NET\n\nShr 13 cts vs 70 cts\n    Net {net} vs 7,979,000\n"
+           "    Revs 16.4 mln vs 19.6 mln\n    Year\n    Shr 89 cts vs 2.43 dlrs\n    Net 10.3 mln vs 29.8 mln\n"
+           "    Revs 56.2 mln vs 83.8 mln\n")
+
+
+def test_one_company_s_report_corrected_the_same_day_is_a_copy():
+    first, corrected = RESULTS.format(net="1,279,000"), RESULTS.format(net="1,538,000")
+    same_day = list(Dedup()([dated("a", first, "1987-03-04 10:12"), dated("b", corrected, "4-MAR-1987 15:40")]))
+    assert [d.status for d in same_day] == [KEPT, DUPLICATE]
+    # Another day, or without dates to tell, another figure is another issue.
+    for date in ("1987-03-06", None):
+        out = list(Dedup()([dated("a", first, "1987-03-04" if date else None), dated("b", corrected, date)]))
+        assert [d.status for d in out] == [KEPT, KEPT]
+    other = RESULTS.format(net="1,538,000").replace("LAKESIDE FOODS INC <LKF>", "HARBOUR FOODS INC <HBF>")
+    assert [d.status for d in Dedup()([dated("a", first, "1987-03-04"), dated("c", other, "1987-03-04")])] \
+        == [KEPT, KEPT]
+
+
+def test_one_company_s_first_report_and_its_fuller_resend_the_same_day():
+    short = RESULTS.format(net="1,279,000").split("    Year")[0]
+    full = RESULTS.format(net="1.3 mln").replace("Revs 16.4", "Revs 16.5") + (
+        "    NOTE: 1986 includes a loss of 3.9 mln dlrs from restructuring and the sale of the\n"
+        "    company's aircraft, and costs of closing two depots in the second half.\n")
+    pair = [dated("short", short, "1987-03-31"), dated("full", full, "31-MAR-1987 15:53")]
+    assert [(d.status, d.rule) for d in Dedup()(pair)] == [(DUPLICATE, "first_version"), (KEPT, None)]
+    pair[1] = dated("full", full, "1987-04-01")  # the next day: a figure of its own is another report
+    assert [d.status for d in Dedup()(pair)] == [KEPT, KEPT]
+
+
+tags = st.lists(st.sampled_from(["LKS", "LKS.N", "LKs", "HBR", "HBR.O", "P", "Q", "LAKESIDE FOODS CORP"]),
+                max_size=2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(tags, tags, st.booleans())
+def test_issuer_rules_are_symmetric_and_exclusive(one, two, correction):
+    from pipeline.dedup.issuers import one_issuer, other_issuers
+
+    a = "".join(f"<{t}> " for t in one) + "RAISES PRICES\n\nText."
+    b = ("CORRECTED - " if correction else "") + "".join(f"<{t}> " for t in two) + "RAISES PRICES\n\nText."
+    assert other_issuers(a, b) == other_issuers(b, a) and one_issuer(a, b) == one_issuer(b, a)
+    assert not (other_issuers(a, b) and one_issuer(a, b))
+    assert not other_issuers(a, a) and one_issuer(a, a) == bool(one)
+    if correction:
+        assert not other_issuers(a, b)

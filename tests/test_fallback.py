@@ -8,7 +8,7 @@ from pipeline.document import HTML, Document
 from pipeline.extract import Extract
 from pipeline.fallback import page_paragraphs, quality, rescue
 from pipeline.manifest import record_of
-from pipeline.pagemeta import declares_article
+from pipeline.pagemeta import declares_article, declares_product
 
 
 def tree(body: str, head: str = ""):
@@ -49,6 +49,16 @@ def test_declares_article():
     assert declares_article(tree("", '<meta property="og:type" content="article">'))
     assert not declares_article(tree("", '<meta property="og:type" content="website">'))
     assert not declares_article(tree(""))
+
+
+def test_declares_product():
+    ld = '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [%s]}</script>'
+    assert declares_product(tree("", '<meta property="og:type" content="product">'))
+    assert declares_product(tree("", ld % '{"@type": ["Product", "Thing"], "name": "Kettle"}'))
+    assert declares_product(tree("", ld % '{"@type": "WebPage", "mainEntity": {"@type": "ProductGroup"}}'))
+    assert not declares_product(tree("", ld % '{"@type": "NewsArticle", "headline": "Kettles"}'))
+    assert not declares_product(tree("", '<meta property="og:type" content="article">'))
+    assert not declares_product(tree("", '<script type="application/ld+json">{"@type": "Product"</script>'))
 
 
 def _listing(og_type: str = "website") -> str:

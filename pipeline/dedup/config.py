@@ -53,6 +53,16 @@ class DedupConfig:
     lead_shingles: int = 25
     lead_bands: int = 10
     lead_rows: int = 3
+    # Anchors (pipeline.dedup.anchors), for pairs neither kind of band
+    # sees: a flash inside its full story, a first version with its own
+    # headline. Each document keeps the ``anchor_count`` shingles of its
+    # own with the smallest values of a second hash; two documents sharing
+    # ``anchor_min_shared`` anchors are a candidate pair, counting only
+    # anchors that at most ``anchor_cap`` documents have (a common phrase
+    # is no evidence). ``anchor_count`` 0 turns them off.
+    anchor_count: int = 16
+    anchor_min_shared: int = 2
+    anchor_cap: int = 16
     # A candidate pair is a duplicate when either rule holds. Lower Jaccard
     # thresholds find more heavily edited copies but also join more reports
     # written on one template.
@@ -99,6 +109,12 @@ class DedupConfig:
     # place is two issues of one report, not a copy. The figures below say
     # how many such tokens it takes (2: one on each side), and the share of
     # such places among the places where the leads differ by a substitution.
+    # Two documents dated more than this many calendar days apart are not
+    # duplicates (pipeline.dedup.dates): a re-send, a correction, a first
+    # version or a syndicated copy goes out within days; the same notice
+    # weeks later is that week's news. Documents without a date are
+    # compared on their texts alone. 0 turns it off.
+    max_days_apart: float = 3.0
     template_guard: bool = True
     template_lead_words: int = 50
     template_min_data: int = 2
@@ -113,6 +129,8 @@ class DedupConfig:
             raise ValueError("bands and rows must be positive")
         if self.lead_bands < 0 or self.lead_rows < 1 or self.lead_shingles < 1:
             raise ValueError("lead_bands must be 0 or more, lead_rows and lead_shingles positive")
+        if self.anchor_count < 0 or self.anchor_min_shared < 1 or self.anchor_cap < 2:
+            raise ValueError("anchor_count must be 0 or more, anchor_min_shared at least 1, anchor_cap at least 2")
         if self.template_lead_words < 2 or self.template_min_data < 2:
             raise ValueError("template_lead_words and template_min_data must be at least 2")
         if self.num_perm != self.bands * self.rows:
@@ -124,6 +142,8 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
+        if self.max_days_apart < 0:
+            raise ValueError(f"max_days_apart must be 0 or more, got {self.max_days_apart}")
         for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
                      "first_version_containment", "first_version_lead", "first_version_length"):
             value = getattr(self, name)
@@ -140,11 +160,17 @@ class DedupConfig:
             f"{self.shingle}{self.shingle_size}:perm{self.num_perm}:"
             f"b{self.bands}r{self.rows}:seed{self.seed}"
             + (f":lead{self.lead_shingles}b{self.lead_bands}r{self.lead_rows}" if self.lead_bands else "")
+            + (f":anchor{self.anchor_count}" if self.anchor_count else "")
         )
 
     @property
     def all_bands(self) -> int:
-        """Band keys per document: the bands, then the lead bands."""
+        """Keys per document: the bands, the lead bands, then the anchors."""
+        return self.bands + self.lead_bands + self.anchor_count
+
+    @property
+    def band_columns(self) -> int:
+        """Keys per document that are bands (matched column by column)."""
         return self.bands + self.lead_bands
 
     def check(self, fingerprint: str, what: str = "signatures") -> None:

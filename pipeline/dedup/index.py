@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS kept (
     numbers BLOB NOT NULL,
     owner TEXT,
     text BLOB,
-    lead BLOB
+    lead BLOB,
+    day INTEGER
 );
 CREATE TABLE IF NOT EXISTS duplicates (
     doc_id TEXT PRIMARY KEY,
@@ -100,6 +101,8 @@ class DedupIndex:
                 self._db.execute("ALTER TABLE kept ADD COLUMN text BLOB")
             if "lead" not in columns:  # ... or leads (its rows get no template guard, no first-version rule)
                 self._db.execute("ALTER TABLE kept ADD COLUMN lead BLOB")
+            if "day" not in columns:  # ... or dates (its rows are compared on their texts alone)
+                self._db.execute("ALTER TABLE kept ADD COLUMN day INTEGER")
             if "rule" not in {row[1] for row in self._db.execute("PRAGMA table_info(duplicates)")}:
                 self._db.execute("ALTER TABLE duplicates ADD COLUMN rule TEXT")  # ... or rules
             found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
@@ -151,21 +154,24 @@ class DedupIndex:
         return (np.array(rows, dtype=np.int64), keys.astype(np.uint32), np.array(sizes, dtype=np.int64),
                 np.array(member, dtype=bool))
 
-    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray, bytes | None, bytes | None]]:
+    def sets(self, rows: Iterable[int]) -> dict[int, tuple[np.ndarray, np.ndarray, bytes | None, bytes | None,
+                                                          int | None]]:
         """``row -> (shingle set, number set, packed text or None, packed lead
-        or None)`` of some stored documents (``unpack_text`` gives the texts back)."""
-        out: dict[int, tuple[np.ndarray, np.ndarray, bytes | None, bytes | None]] = {}
+        or None, day of its date or None)`` of some stored documents
+        (``unpack_text`` gives the texts back)."""
+        out: dict[int, tuple] = {}
         wanted = sorted(set(int(r) for r in rows))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT row, shingles, numbers, text, lead FROM kept WHERE row IN ({marks})"
-            for row, shingles, numbers, text, lead in self._db.execute(query, chunk):
+            query = f"SELECT row, shingles, numbers, text, lead, day FROM kept WHERE row IN ({marks})"
+            for row, shingles, numbers, text, lead, day in self._db.execute(query, chunk):
                 out[row] = (
                     np.frombuffer(shingles, dtype="<u4").astype(np.uint32),
                     np.frombuffer(numbers, dtype="<u4").astype(np.uint32),
                     text,
                     lead,
+                    day,
                 )
         return out
 
@@ -229,7 +235,8 @@ class DedupIndex:
 
         ``decided``, in input order: ``(doc_id, kept_id or None, similarity,
         rule, direct, stored)``, where ``stored()`` gives ``(size, band_keys,
-        shingles, numbers, packed text or None, packed lead or None)``. Kept documents are added
+        shingles, numbers, packed text or None, packed lead or None, day or
+        None)``. Kept documents are added
         first (their duplicates refer to them); a repeated id is answered by
         its first occurrence; direct copies are stored as members.
         """
@@ -260,21 +267,23 @@ class _Writer:
         self._config = config
 
     def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray,
-                 text: bytes | None = None, lead: bytes | None = None) -> None:
-        """``text``, ``lead``: ``pack_text`` of the document's text and of its lead."""
-        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers, text, lead)
+                 text: bytes | None = None, lead: bytes | None = None, day: int | None = None) -> None:
+        """``text``, ``lead``: ``pack_text`` of the document's text and of its
+        lead; ``day``: the day of its date (``dates.day_of``)."""
+        self._add(doc_id, doc_id, None, size, band_keys, shingles, numbers, text, lead, day)
 
     def add_member(self, doc_id: str, kept_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray,
-                   numbers: np.ndarray, text: bytes | None = None, lead: bytes | None = None) -> None:
+                   numbers: np.ndarray, text: bytes | None = None, lead: bytes | None = None,
+                   day: int | None = None) -> None:
         """A direct copy of ``kept_id``, stored so that later documents can join its group through it."""
-        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers, text, lead)
+        self._add(doc_id, self._cluster(kept_id), kept_id, size, band_keys, shingles, numbers, text, lead, day)
 
-    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text, lead=None) -> None:
+    def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text, lead=None, day=None) -> None:
         if len(band_keys) != self._config.all_bands:
             raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.all_bands} bands")
         self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text, lead)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text, lead, day)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc_id,
                 cluster,
@@ -285,6 +294,7 @@ class _Writer:
                 owner,
                 text,
                 lead,
+                None if day is None else int(day),
             ),
         )
 

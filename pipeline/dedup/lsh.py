@@ -83,3 +83,20 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
     codes.sort()
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:
+    """Distinct ``(i, j)`` pairs, ``i < j``, from the bands and the anchors
+    (``anchors``) of ``config.all_bands`` keys per document."""
+    from .anchors import anchor_pairs
+
+    split = config.band_columns
+    pairs = candidate_pairs(keys[:, :split], min_right=min_right)
+    if config.anchor_count == 0:
+        return pairs
+    more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right)
+    if not len(more):
+        return pairs
+    n = len(keys)
+    codes = np.unique(np.concatenate([pairs[:, 0] * n + pairs[:, 1], more[:, 0] * n + more[:, 1]]))
+    return np.stack([codes // n, codes % n], axis=1)

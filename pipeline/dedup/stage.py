@@ -30,8 +30,10 @@ import numpy as np
 from ..document import DUPLICATE, KEPT, Document
 from .cluster import resolve
 from .config import DedupConfig
+from .dates import day_of
 from .index import DedupIndex, pack_text, unpack_text
-from .lsh import band_keys, candidate_pairs
+from .anchors import anchor_keys
+from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_text
@@ -86,6 +88,7 @@ def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Sign
                                config.lead_bands, config.lead_rows)] if config.lead_bands else []
         flat, offsets = unique_segments(flat, offsets)
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
+        part_keys.append(anchor_keys(flat, offsets, config.anchor_count, config.seed + 2))
         keys.append(np.hstack([band_keys(sigs, config.bands, config.rows)] + part_keys))
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
@@ -195,7 +198,7 @@ class Dedup:
             old_members = np.zeros(0, bool)
         n_old, n_new = len(old_rows), len(work)
         all_keys = np.concatenate([old_keys, signed.keys]) if n_old else signed.keys
-        pairs = candidate_pairs(all_keys, min_right=n_old)
+        pairs = candidates(all_keys, config, min_right=n_old)
         del all_keys
         del old_keys
         # One CSR of shingle sets: this batch's, then the index's candidates.
@@ -205,6 +208,7 @@ class Dedup:
         position[n_old:] = np.arange(n_new)
         old_texts: list = []
         old_leads: list = []
+        old_days: list = []
         if n_old and len(pairs):
             needed = np.unique(pairs[pairs[:, 0] < n_old, 0])
             found = self.index.sets(old_rows[needed])
@@ -213,6 +217,7 @@ class Dedup:
             numbers = _append(numbers, [x[1] for x in old])
             old_texts = [x[2] for x in old]
             old_leads = [x[3] for x in old]
+            old_days = [x[4] for x in old]
             position[needed] = n_new + np.arange(len(needed))
 
         def text_of(p: int) -> str | None:  # by position in ``sets``
@@ -228,8 +233,11 @@ class Dedup:
                 return unpack_text(signed.leads[p])
             return lead_text(docs[work[p]].text, config.template_lead_words)
 
+        days = None
+        if config.max_days_apart > 0:
+            days = np.array([day_of(docs[i].meta.get("date")) for i in work] + old_days, dtype=float)
         accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
-                                                  leads=lead_of if keeps_leads else None, cut_below=n_new)
+                                                  leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
@@ -267,7 +275,8 @@ class Dedup:
 
         def stored(pos: int):
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(docs[work[pos]].text, self.config), None if signed.leads is None else signed.leads[pos])
+                    stored_text(docs[work[pos]].text, self.config), None if signed.leads is None else signed.leads[pos],
+                    day_of(docs[work[pos]].meta.get("date")))
 
         self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
                           for pos, kept_id, sim, why, direct in decisions)

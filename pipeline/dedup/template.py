@@ -88,7 +88,7 @@ _CALENDAR.update({name[:3]: name for name in _NAMES if name[:3] not in ("may", "
 _CALENDAR["sept"] = "september"
 _CALENDAR.update({"tues": "tuesday", "weds": "wednesday", "thur": "thursday", "thurs": "thursday"})
 _TIMES = frozenset("opening closing open opened close closed midday noon morning afternoon evening overnight "
-                   "opg clsg".split())
+                   "opg clsg midsession midmorning midafternoon".split())
 # Which way a figure moved: "REVISED DOWN" and "REVISED UP" are two reports,
 # "rose" and "increased" one (each word is read as the way it points).
 _DIRECTIONS = {word: "up" for word in "up higher rise rises rose raise raises raised increase increases increased "

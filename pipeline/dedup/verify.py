@@ -23,8 +23,13 @@ similarity is then that character Jaccard. This needs the texts
 
 A pair that passes is refused by the template guard (``template``) when
 its two leads each carry their own numbers, dates, times or names in the
-same place: two issues of one routine report. This needs the leads
+same place: two issues of one routine report, or when their headlines tag
+different companies (``issuers``). This needs the leads
 (``verify_many``'s ``leads``); without them the guard is skipped.
+
+A pair that passes is refused when both documents are dated and the dates
+are more than ``max_days_apart`` days apart (``dates``): the same routine
+notice sent again weeks later is that week's news.
 
 A pair that passes is also refused when both texts carry numbers
 (``min_numbers`` distinct number tokens or more) and too few of the smaller
@@ -39,6 +44,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import issuers
 from .config import DedupConfig
 from .shingles import shingle_batch, unique_segments
 from .template import Lead, different_issues, lead_text, read_lead
@@ -167,6 +173,7 @@ def verify_many(
     chunk: int = 100_000,
     texts: Callable[[int], str | None] | None = None,
     leads: Callable[[int], str | None] | None = None,
+    days: np.ndarray | None = None,
     cut_below: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
@@ -175,8 +182,10 @@ def verify_many(
     ``numbers`` is the CSR ``(flat, offsets)`` of number-token sets, indexed
     like the shingle sets; ``texts(i)`` gives the text of set ``i`` (None
     when unknown), for the character check; ``leads(i)`` its lead (at least
-    its first ``template_lead_words`` tokens, or None), for the template guard;
-    for ``i < cut_below`` it is ``lead_text`` of the text already.
+    its first ``template_lead_words`` tokens, or None), for the template guard
+    (for ``i < cut_below`` it is ``lead_text`` of the text already);
+    ``days`` the day number of each set's date (``dates.day_of``; NaN when
+    unknown): a pair more than ``max_days_apart`` days apart is refused.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -254,8 +263,11 @@ def verify_many(
             for k, s_, l_, f in zip(look.tolist(), short.tolist(), long.tolist(), figures.tolist()):
                 a, b = template_of(s_), template_of(l_)
                 # A correction by its own account may change figures.
-                if a is not None and b is not None and (f or a.marked or b.marked) \
-                        and starts_alike(a, b) >= config.first_version_lead:
+                # So may one company's report sent again the same day (``issuers``).
+                resent = days is not None and days[s_] == days[l_] and issuers.one_issuer(start_of(s_), start_of(l_))
+                if a is not None and b is not None and (f or a.marked or b.marked or resent) \
+                        and starts_alike(a, b) >= config.first_version_lead \
+                        and issuers.same_issuers(start_of(s_), start_of(l_)):
                     ok[k] = True
                     why[k] = FIRST_VERSION
         for k in np.flatnonzero(again):
@@ -264,9 +276,18 @@ def verify_many(
                 sim[k] = overlap(a, b)[0]
                 ok[k] = sim[k] >= config.char_jaccard_threshold
                 why[k] = CHAR
+        if days is not None and config.max_days_apart > 0:
+            with np.errstate(invalid="ignore"):
+                ok &= ~(np.abs(days[part[:, 0]] - days[part[:, 1]]) > config.max_days_apart)
         if guard:
             for k in np.flatnonzero(ok & (why != EXACT)):
                 one, two = start_of(int(part[k, 0])), start_of(int(part[k, 1]))
+                if one is not None and two is not None and issuers.other_issuers(one, two):
+                    ok[k] = False  # two companies' notices
+                    continue
+                if one is not None and two is not None and days is not None \
+                        and days[part[k, 0]] == days[part[k, 1]] and issuers.one_issuer(one, two):
+                    continue  # one company's report sent again the same day
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))

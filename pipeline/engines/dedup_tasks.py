@@ -18,6 +18,7 @@ get negative ``seq`` values in index order and new ones their reading
 """
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from typing import Mapping
@@ -25,6 +26,8 @@ from typing import Mapping
 import numpy as np
 
 from ..dedup import DedupConfig, pairs_in_bucket, resolve, sign, verify_many
+from ..dedup.anchors import EMPTY
+from ..dedup.dates import day_of
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
 from ..dedup.verify import RULES, edge_values
@@ -40,8 +43,8 @@ def in_work(doc: Document) -> bool:
 
 def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     """Add ``work``, ``id``, ``keys`` (band keys) and ``sig`` (pickled: size,
-    shingle set, number set, and the packed text and lead when the index
-    keeps them)."""
+    shingle set, number set, the packed text and lead when the index
+    keeps them, and the day of the document's date or None)."""
     docs = [unpack(raw) for raw in batch["doc"]]
     work = np.array([in_work(d) for d in docs], dtype=bool)
     start = time.perf_counter()
@@ -52,7 +55,8 @@ def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     sizes = signed.sizes  # once: it is a pass over the whole batch
     for pos, i in enumerate(np.flatnonzero(work)):
         sigs[i] = pack((int(sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
-                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config)))
+                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config),
+                        day_of(docs[i].meta.get("date"))))
     out = dict(batch)
     out["work"] = work
     out["id"] = np.array([d.id for d in docs], dtype=object)
@@ -67,30 +71,58 @@ def band_shard(band: np.ndarray, key: np.ndarray, shards: int) -> np.ndarray:
     return (mixed % np.uint64(shards)).astype(np.int64)
 
 
-def band_rows(seq: np.ndarray, keys: np.ndarray, shards: int) -> dict:
-    """One row per (document, band): ``shard``, ``band``, ``key``, ``seq``."""
+# The band number of every anchor row: an anchor matches an anchor of any
+# column (``pipeline.dedup.anchors``).
+ANCHOR_BAND = -1
+
+
+def band_rows(seq: np.ndarray, keys: np.ndarray, shards: int, band_columns: int | None = None) -> dict:
+    """One row per (document, band): ``shard``, ``band``, ``key``, ``seq``;
+    the columns from ``band_columns`` on are anchors (band ``ANCHOR_BAND``)."""
     n, bands = keys.shape
-    band = np.tile(np.arange(bands, dtype=np.int64), n)
+    numbers = np.arange(bands, dtype=np.int64)
+    if band_columns is not None:
+        numbers[band_columns:] = ANCHOR_BAND
+    band = np.tile(numbers, n)
     key = keys.reshape(-1).astype(np.int64)
     return {"shard": band_shard(band, key, shards), "band": band, "key": key,
             "seq": np.repeat(np.asarray(seq, dtype=np.int64), bands)}
 
 
-def bucket_pairs(group: Mapping[str, np.ndarray], window: int = DEFAULT_WINDOW) -> dict:
+def bucket_pairs(group: Mapping[str, np.ndarray], window: int = DEFAULT_WINDOW, anchor_cap: int = 0) -> dict:
     """Candidate pairs ``(a, b)`` (seq values, a < b) of the buckets in this group.
 
     Pairs of two index documents are left out: earlier runs compared them.
+    A bucket of anchors gives every pair of its members, once per anchor
+    they share (``anchor`` True: ``anchor_pairs`` counts them), and none
+    when more than ``anchor_cap`` documents hold it or it is ``EMPTY``.
     """
     order = np.lexsort((group["seq"], group["key"], group["band"]))
     band, key, seq = group["band"][order], group["key"][order], group["seq"][order]
     starts = np.flatnonzero(np.r_[True, (band[1:] != band[:-1]) | (key[1:] != key[:-1])])
     ends = np.r_[starts[1:], len(seq)]
-    found = []
+    found, anchored = [], []
     for lo, hi in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
-        found.extend(pairs_in_bucket(seq[lo:hi].tolist(), window))
+        if band[lo] != ANCHOR_BAND:
+            found.extend(pairs_in_bucket(seq[lo:hi].tolist(), window))
+        elif hi - lo <= anchor_cap and key[lo] != EMPTY:
+            anchored.extend(itertools.combinations(seq[lo:hi].tolist(), 2))
     pairs = np.unique(np.array(found, dtype=np.int64).reshape(-1, 2), axis=0)
-    pairs = pairs[pairs[:, 1] >= 0]
-    return {"a": pairs[:, 0], "b": pairs[:, 1]}
+    more = np.array(anchored, dtype=np.int64).reshape(-1, 2)
+    pairs = np.concatenate([pairs, more])
+    flag = np.r_[np.zeros(len(pairs) - len(more), bool), np.ones(len(more), bool)]
+    keep = pairs[:, 1] >= 0
+    return {"a": pairs[keep, 0], "b": pairs[keep, 1], "anchor": flag[keep]}
+
+
+def anchor_pairs(a: np.ndarray, b: np.ndarray, anchor: np.ndarray, min_shared: int) -> np.ndarray:
+    """The distinct candidate pairs of ``bucket_pairs`` rows from every
+    group: band pairs, and anchor pairs met ``min_shared`` times or more."""
+    pairs = np.stack([a, b], 1).reshape(-1, 2).astype(np.int64)
+    anchor = np.asarray(anchor, dtype=bool)
+    banded = np.unique(pairs[~anchor], axis=0)
+    shared, counts = np.unique(pairs[anchor], axis=0, return_counts=True)
+    return np.unique(np.concatenate([banded, shared[counts >= min_shared]]), axis=0)
 
 
 def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarray],
@@ -117,7 +149,8 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         accepted, similarity, rules = verify_many(local, *_csr([d[1] for d in data]), config,
                                                   numbers=_csr([d[2] for d in data]),
                                                   texts=lambda p: unpack_text(data[p][3]),
-                                                  leads=lambda p: unpack_text(data[p][4]))
+                                                  leads=lambda p: unpack_text(data[p][4]),
+                                                  days=np.array([d[5] for d in data], dtype=float))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
                                      with_via=True, members=members)

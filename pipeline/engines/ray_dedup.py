@@ -53,13 +53,15 @@ def decide(ray, docs, config: DedupConfig, index_path, shards: int) -> Outcome:
     old_rows, old_keys, old_sizes, old_member = index.load_keys()
     n_old = len(old_rows)
     new_docs = docs.map_batches(_only, batch_format="numpy", fn_kwargs={"seqs": fresh})
-    bands = new_docs.map_batches(_band_rows, batch_format="numpy", fn_kwargs={"shards": shards})
+    bands = new_docs.map_batches(_band_rows, batch_format="numpy",
+                                 fn_kwargs={"shards": shards, "band_columns": config.band_columns})
     if n_old:
-        old = dedup_tasks.band_rows(np.arange(n_old) - n_old, old_keys, shards)
+        old = dedup_tasks.band_rows(np.arange(n_old) - n_old, old_keys, shards, config.band_columns)
         bands = bands.union(ray.data.from_arrow(pa.table(old)))
-    found = bands.groupby("shard").map_groups(dedup_tasks.bucket_pairs, batch_format="numpy")
-    a, b = _collect(found, ["a", "b"])
-    pairs = np.unique(np.stack([a, b], 1).reshape(-1, 2), axis=0)
+    found = bands.groupby("shard").map_groups(dedup_tasks.bucket_pairs, batch_format="numpy",
+                                              fn_kwargs={"anchor_cap": config.anchor_cap})
+    a, b, anchor = _collect(found, ["a", "b", "anchor"])
+    pairs = dedup_tasks.anchor_pairs(a, b, anchor, config.anchor_min_shared)
     known_seq = list(decided)
     known = (np.array(known_seq, dtype=np.int64), np.array([decided[s][0] for s in known_seq], dtype=object),
              np.array([_number(decided[s][1]) for s in known_seq]),
@@ -104,8 +106,8 @@ def commit(outcome: Outcome) -> None:
     seqs, ids, sigs, keys = _collect(outcome.new_docs, ["seq", "id", "sig", "keys"])
 
     def stored(i: int):
-        size, shingles, numbers, text, lead = unpack(sigs[i])
-        return size, keys[i], shingles, numbers, text, lead
+        size, shingles, numbers, text, lead, day = unpack(sigs[i])
+        return size, keys[i], shingles, numbers, text, lead, day
 
     def decided():
         for i in np.argsort(seqs, kind="stable"):
@@ -138,8 +140,8 @@ def _only(batch, seqs: np.ndarray) -> dict:
     return {c: batch[c][keep] for c in ("seq", "id", "keys", "sig")}
 
 
-def _band_rows(batch, shards: int) -> dict:
-    return dedup_tasks.band_rows(batch["seq"], batch["keys"], shards)
+def _band_rows(batch, shards: int, band_columns: int) -> dict:
+    return dedup_tasks.band_rows(batch["seq"], batch["keys"], shards, band_columns)
 
 
 def _members(batch, nodes: np.ndarray, labels: np.ndarray, shards: int) -> dict:

@@ -1,0 +1,86 @@
+"""Anchor keys: candidate pairs for a short text inside a longer one.
+
+LSH bands find pairs by Jaccard. A flash or a first version of a story
+inside the full text (11 word pairs in 109, most of them shared) has a
+Jaccard of 0.1 and its lead differs from the story's: no band sees it,
+so no verification rule can ever accept it.
+
+Each document gets ``anchor_count`` anchors: its shingles with the smallest
+values of a second hash (a bottom-k sample, the same choice for every
+text). A short text keeps most of its shingles as anchors; a long one a
+sample of its own. When the short text is (mostly) inside the long one,
+the long one's anchors are its smallest-hashed shingles, and those of the
+short text's shingles that are small enough to be among them are anchors
+of both. Two documents become a candidate pair when they share at least
+``anchor_min_shared`` anchors, counting only anchors no more than
+``anchor_cap`` documents have: a shingle that many texts share ("of the",
+a stock phrase) says nothing of a pair, and skipping such buckets keeps
+the number of pairs within ``n * anchor_count * anchor_cap / 2``.
+
+Anchors are stored with the band keys (the last ``anchor_count`` columns),
+so the index and an engine's shuffle carry them unchanged; unlike a band,
+an anchor matches an anchor of any column. A document with fewer distinct
+shingles than anchors fills the rest with ``EMPTY``, which matches nothing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .shingles import _fmix64
+
+EMPTY = np.uint32(0)
+_MULT = np.uint64(0xA0761D6478BD642F)
+
+
+def anchor_keys(flat: np.ndarray, offsets: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """``(n, count)`` anchors of documents given as distinct shingle sets (CSR)."""
+    n = len(offsets) - 1
+    out = np.zeros((n, count), dtype=np.uint32)
+    if count == 0 or len(flat) == 0:
+        return out
+    sizes = np.diff(offsets)
+    owner = np.repeat(np.arange(n, dtype=np.uint64), sizes)
+    rank = _fmix64(flat.astype(np.uint64) * _MULT + np.uint64(seed)) >> np.uint64(32)
+    order = np.argsort((owner << np.uint64(32)) | rank, kind="stable")
+    # Position of each sorted item inside its document: the first ``count`` are its anchors.
+    place = np.arange(len(flat), dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+    chosen = order[place < count]
+    values = flat[chosen]
+    values[values == EMPTY] = 1  # EMPTY marks a missing anchor
+    out[owner[chosen].astype(np.int64), place[place < count]] = values
+    return out
+
+
+def anchor_pairs(keys: np.ndarray, cap: int, min_shared: int, min_right: int = 0) -> np.ndarray:
+    """Distinct ``(i, j)`` pairs, ``i < j``, ``j >= min_right``, that share at
+    least ``min_shared`` anchors held by at most ``cap`` documents each."""
+    n, count = keys.shape
+    if n < 2 or count == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    value = keys.reshape(-1)
+    doc = np.repeat(np.arange(n, dtype=np.int64), count)
+    keep = value != EMPTY
+    value, doc = value[keep], doc[keep]
+    order = np.lexsort((doc, value))
+    value, doc = value[order], doc[order]
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    sizes = np.diff(np.r_[starts, len(value)])
+    # Per item: where its bucket ends, and whether the bucket counts.
+    end = np.repeat(starts + sizes, sizes)
+    useful = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
+    where = np.arange(len(value), dtype=np.int64)
+    found = []
+    # Every pair inside a bucket: each member with the one ``step`` places on.
+    for step in range(1, min(cap, len(value))):
+        left = np.flatnonzero(useful[:-step] & (where[:-step] + step < end[:-step]))
+        if not len(left):
+            break
+        a, b = doc[left], doc[left + step]
+        found.append(np.minimum(a, b) * n + np.maximum(a, b))
+    codes = np.concatenate(found) if found else np.zeros(0, np.int64)
+    codes = codes[codes % n >= min_right]
+    if not len(codes):
+        return np.zeros((0, 2), dtype=np.int64)
+    codes, shared = np.unique(codes, return_counts=True)
+    codes = codes[shared >= min_shared]
+    return np.stack([codes // n, codes % n], axis=1)

@@ -19,6 +19,7 @@ input is exhausted and before the first document is yielded.
 """
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -130,13 +131,45 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
     return Signed(keys, *_join(sets), *_join(numbers), packed)
 
 
+# What forked verification workers read: (pairs, verify_many's other arguments).
+_VERIFYING: tuple | None = None
+
+
+def _verify_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pairs, args, kwargs = _VERIFYING
+    return verify_many(pairs[bounds[0] : bounds[1]], *args, **kwargs)
+
+
+def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``verify_many`` over slices of the pairs in forked worker processes
+    (the same arrays: each pair is judged on its own). The workers inherit
+    the sets and the callables reading texts and leads instead of having
+    them sent; each slice reads the leads it needs again."""
+    global _VERIFYING
+    if workers <= 1 or len(pairs) < _PARALLEL_PAIRS:
+        return verify_many(pairs, *args, **kwargs)
+    step = -(-len(pairs) // (2 * workers))
+    bounds = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
+    _VERIFYING = (pairs, args, kwargs)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_verify_part, bounds))
+    finally:
+        _VERIFYING = None
+    return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+# Fewer candidate pairs are verified in the process at hand: starting workers costs more.
+_PARALLEL_PAIRS = 50_000
+
+
 class Dedup:
     """Near-duplicate detection over a whole batch, optionally incremental.
 
     ``index_path`` (or an open ``index``) makes runs incremental: documents
     kept by earlier runs take part and stay kept. Opening an index built
     with other settings raises ``SettingsMismatch`` here, before any work.
-    ``workers`` > 1 signs large batches in that many processes.
+    ``workers`` > 1 signs and verifies large batches in that many processes.
     """
 
     name = "dedup"
@@ -236,8 +269,9 @@ class Dedup:
         days = None
         if config.max_days_apart > 0:
             days = np.array([day_of(docs[i].meta.get("date")) for i in work] + old_days, dtype=float)
-        accepted, similarity, rules = verify_many(position[pairs], *sets, config, numbers=numbers, texts=text_of,
-                                                  leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
+        accepted, similarity, rules = verify_parallel(position[pairs], *sets, config, workers=self.workers,
+                                                      numbers=numbers, texts=text_of,
+                                                      leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)

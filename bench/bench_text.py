@@ -146,7 +146,8 @@ def score_reuters(docs: list[dict], out: dict[str, Document]) -> dict:
 
 
 # -- grouped cross-validation ---------------------------------------------------
-def cv_rows(data: dict, folds: int, trees: int, cap: int, rate: float = 0.0, other: bool = True) -> dict:
+def cv_rows(data: dict, folds: int, trees: int, cap: int, rate: float = 0.0, other: bool = True,
+            balance: bool = False) -> dict:
     """Scores of pages never seen in training, by domain folds and by dataset.
 
     Each page is cut into units and its features computed once; every fold
@@ -172,6 +173,7 @@ def cv_rows(data: dict, folds: int, trees: int, cap: int, rate: float = 0.0, oth
             if page is None:
                 continue
             page[2]["metric"] = ts.METRIC[name]
+            page[2]["set"] = "sh" if name == "sh_other" else name
             pages[(name, pid)] = (d["domain"][pid], *page)
 
     def rankers_for(model, keys):
@@ -196,7 +198,8 @@ def cv_rows(data: dict, folds: int, trees: int, cap: int, rate: float = 0.0, oth
         return out
 
     def train(keys):
-        return ts.train_rows([pages[k][3] for k in keys], [pages[k][0] for k in keys], trees=trees)
+        return ts.train_rows([pages[k][3] for k in keys], [pages[k][0] for k in keys], trees=trees,
+                             balance=balance)
 
     scored = [k for k in pages if k[0] in ("wcxb", "sh")]
     results, cv_out = {}, {}
@@ -257,6 +260,8 @@ def main() -> int:
     ap.add_argument("--trees", type=int, default=0, help="trees per model in CV (default: as shipped)")
     ap.add_argument("--rate", type=float, default=0.0, help="learning rate of the trees in CV (default: as shipped)")
     ap.add_argument("--cap", type=int, default=0, help="units of a page used for training, at most (default: as shipped)")
+    ap.add_argument("--unbalanced", action="store_true",
+                    help="CV: train with every page weighing the same (by default, every dataset does, as shipped)")
     ap.add_argument("--cv-only", action="store_true", help="only the grouped CV rows (no shipped-model rows)")
     ap.add_argument("--folds-only", action="store_true", help="CV: the domain folds only, not the other-dataset rows")
     ap.add_argument("--sets", default="wcxb,sh,reuters")
@@ -304,8 +309,10 @@ def main() -> int:
         reference = trafilatura_reference(data["wcxb"]["texts"])
         if reference:
             results[("wcxb", "trafilatura on the HTML pages (reference)")] = reference
-    if not args.no_cv and "wcxb" in data and "sh" in data:
-        results.update(cv_rows(data, args.folds, args.trees, args.cap, args.rate, not args.folds_only))
+    # With one set only, its folds train on that set alone.
+    if not args.no_cv and ("wcxb" in data or "sh" in data):
+        results.update(cv_rows(data, args.folds, args.trees, args.cap, args.rate, not args.folds_only,
+                               balance=not args.unbalanced))
 
     report: dict = {}
     if "wcxb" in data:

@@ -335,3 +335,21 @@ def test_issuer_rules_are_symmetric_and_exclusive(one, two, correction):
     assert not other_issuers(a, a) and one_issuer(a, a) == bool(one)
     if correction:
         assert not other_issuers(a, b)
+
+
+# A market report on one template for two markets; the text never names the market.
+MARKET = ("{market} HOGS UP 1.00 DLR - USDA\n\nbarrow and gilt prices rose 1.00 dlr in {trade} trade, the usda said. "
+          "us 1-3 {weights} lbs 51.50. sows - none.")
+
+
+def test_one_report_for_two_markets_is_two_reports():
+    from pipeline.dedup.subjects import other_subjects
+
+    joliet = MARKET.format(market="JOLIET", trade="moderately active", weights="230-240")
+    omaha = MARKET.format(market="FLASH OMAHA", trade="active", weights="220-260")
+    assert other_subjects(lead(joliet, 50), lead(omaha, 50))
+    assert verified(joliet, omaha) == "" and verified(joliet, omaha, DedupConfig(template_guard=False)) == "jaccard"
+    # The same report with its opening words respelt, or re-headlined naming what the text names: one report.
+    for other in (joliet.replace("JOLIET", "JOLLIET"), joliet.replace("JOLIET", "ILLINOIS"),
+                  joliet.replace("JOLIET HOGS", "HOGS AT JOLIET")):
+        assert not other_subjects(lead(joliet, 50), lead(other, 50)) and verified(joliet, other) != ""

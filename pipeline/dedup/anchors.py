@@ -24,6 +24,8 @@ shingles than anchors fills the rest with ``EMPTY``, which matches nothing.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .shingles import _fmix64
@@ -57,22 +59,37 @@ def anchor_pairs(keys: np.ndarray, cap: int, min_shared: int, min_right: int = 0
     n, count = keys.shape
     if n < 2 or count == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    value = keys.reshape(-1)
-    doc = np.repeat(np.arange(n, dtype=np.int64), count)
-    keep = value != EMPTY
-    value, doc = value[keep], doc[keep]
-    order = np.lexsort((doc, value))
-    value, doc = value[order], doc[order]
+    # One sort of (anchor, document) packed in 64 bits: each bucket's
+    # documents then come in order, and no index array is needed.
+    packed = keys.astype(np.uint64)
+    packed <<= np.uint64(32)
+    packed |= np.arange(n, dtype=np.uint64)[:, None]
+    packed = packed.reshape(-1)
+    packed.sort()
+    # The anchors: the high halves, read in place where the machine allows.
+    value = packed.view(np.uint32)[1::2] if sys.byteorder == "little" else (packed >> np.uint64(32)).astype(np.uint32)
+    # Items with an equal neighbour are in a bucket of two or more: only
+    # those go on (most anchors are a single text's).
+    shared = np.zeros(len(value), dtype=bool)
+    same = value[1:] == value[:-1]
+    shared[1:] |= same
+    shared[:-1] |= same
+    del same
+    shared &= value != EMPTY
+    doc = (packed[shared] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    value = value[shared]
+    del packed, shared
     starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
     sizes = np.diff(np.r_[starts, len(value)])
-    # Per item: where its bucket ends, and whether the bucket counts.
-    end = np.repeat(starts + sizes, sizes)
-    useful = np.repeat((sizes >= 2) & (sizes <= cap), sizes)
-    where = np.arange(len(value), dtype=np.int64)
+    useful = sizes <= cap
+    doc = doc[np.repeat(useful, sizes)]
+    sizes = sizes[useful]
+    end = np.repeat(np.cumsum(sizes), sizes)  # where each item's bucket ends
+    where = np.arange(len(doc), dtype=np.int64)
     found = []
     # Every pair inside a bucket: each member with the one ``step`` places on.
-    for step in range(1, min(cap, len(value))):
-        left = np.flatnonzero(useful[:-step] & (where[:-step] + step < end[:-step]))
+    for step in range(1, min(cap, len(doc))):
+        left = np.flatnonzero(where[:-step] + step < end[:-step])
         if not len(left):
             break
         a, b = doc[left], doc[left + step]

@@ -46,6 +46,7 @@ import numpy as np
 
 from . import issuers
 from .config import DedupConfig
+from .subjects import other_subjects
 from .shingles import shingle_batch, unique_segments
 from .template import Lead, different_issues, lead_text, read_lead
 
@@ -291,7 +292,7 @@ def verify_many(
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
-                if a is not None and b is not None and different_issues(a, b, config):
+                if a is not None and b is not None and (different_issues(a, b, config) or other_subjects(a, b)):
                     ok[k] = False
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim

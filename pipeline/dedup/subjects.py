@@ -1,0 +1,40 @@
+"""Who or where a report is about, by the start of its headline.
+
+A headline opens with its subject: the market, the place, the company
+("ST JOSEPH HOGS UP 1.00 DLR - USDA", "JOLIET HOGS UP 1.00 DLR - USDA").
+Two reports on one template for two markets share the rest of the
+headline and nearly all of the text, and the template guard sees no name
+in the subject when the headline is in capitals and the text never
+writes the name again. So two texts whose headlines begin with other
+words and then agree (the first run of two or more tokens the headlines
+share comes after a run of each), where each text's opening words appear
+nowhere in the other's lead and none is a near spelling or abbreviation
+of the other's ("INT'L" and "INTERNATIONAL"), are two reports, not copies,
+unless all the rest of their leads is the same (a copy whose opening
+words were respelt or garbled: "S. AFRICA" and "SOUTH AFRICA").
+A text that calls itself a correction or a repeat may change its
+headline; a text of one line has no headline to tell.
+"""
+from __future__ import annotations
+
+from .template import Lead, _anchors, _near
+
+
+def other_subjects(a: Lead, b: Lead) -> bool:
+    """Whether two leads' headlines open with subjects of their own (see above)."""
+    if a.marked or b.marked or not (0 < a.head < len(a.tokens)) or not (0 < b.head < len(b.tokens)):
+        return False
+    head_a, head_b = a.tokens[: a.head], b.tokens[: b.head]
+    runs = _anchors(head_a, head_b)
+    if not runs or runs[0][0] == 0 or runs[0][1] == 0:
+        return False  # the headlines begin alike, or one only adds words before the other
+    i, j, _ = runs[0]
+    own_a = [t for t in head_a[:i] if t not in set(b.tokens)]
+    own_b = [t for t in head_b[:j] if t not in set(a.tokens)]
+    if len(own_a) < i or len(own_b) < j:
+        return False  # the other text mentions it: a re-headlined re-send
+    rest_a, rest_b = a.tokens[i:], b.tokens[j:]
+    size = min(len(rest_a), len(rest_b))
+    if rest_a[:size] == rest_b[:size]:
+        return False  # the same text with its opening words respelt ("S. AFRICA", "SOUTH AFRICA")
+    return not any(_near(x, y) for x in own_a for y in own_b)

@@ -1,10 +1,12 @@
 """Shingles and number tokens from one pass over the texts: the same as
-the two passes they replace (``shingle_batch``, ``number_batch``)."""
+the two passes they replace (``shingle_batch``, ``number_batch``); candidate
+pairs merged as they are found."""
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
+from pipeline.dedup.lsh import candidate_pairs
 from pipeline.dedup.shingles import number_batch, shingle_batch, shingles_and_numbers
 
 # ASCII and other digits ("٣", "²" is no decimal digit), curly quotes, ligatures, case.
@@ -28,3 +30,15 @@ def test_a_batch_larger_than_one_chunk():
     want = shingle_batch(texts, "word", 2) + number_batch(texts)
     assert all(np.array_equal(a, b) for a, b in zip(got, want))
     assert len(got[2]) > 3 * len(texts)  # numbers were found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 60), st.integers(1, 8), st.integers(1, 4), st.integers(0, 30), st.randoms(use_true_random=False))
+def test_candidate_pairs_are_the_pairs_sharing_a_band_key(n, bands, values, min_right, rng):
+    # Few distinct keys: buckets are large and a pair shares many bands, so
+    # the codes found are merged several times on the way.
+    keys = np.array([[rng.randrange(values) for _ in range(bands)] for _ in range(n)], dtype=np.uint32)
+    want = sorted((i, j) for i in range(n) for j in range(i + 1, n)
+                  if j >= min_right and (keys[i] == keys[j]).any())
+    got = candidate_pairs(keys, window=n, min_right=min_right)
+    assert got.dtype == np.int64 and [tuple(p) for p in got.tolist()] == want

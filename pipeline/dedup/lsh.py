@@ -62,7 +62,12 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
     in earlier runs.
     """
     n, bands = keys.shape
-    found = []
+    # A pair of near copies shares most bands: its code would be found once
+    # per band. So the codes found are merged into the distinct sorted ones
+    # every few million, which bounds the memory by the pairs, not the finds.
+    codes = np.zeros(0, dtype=np.int64)
+    found: list[np.ndarray] = []
+    held = 0
     for band in range(bands):
         col = keys[:, band]
         order = np.argsort(col, kind="stable")
@@ -77,12 +82,25 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
             hi = np.maximum(left, right)
             keep = hi >= min_right
             found.append(lo[keep].astype(np.int64) * n + hi[keep])
-    codes = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+            held += len(found[-1])
+        if held >= max(len(codes), 4 * n):
+            codes, found, held = _merged(codes, found), [], 0
+    codes = _merged(codes, found)
     if not len(codes):  # no pair, or only pairs of index documents
         return np.zeros((0, 2), dtype=np.int64)
-    codes.sort()
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _merged(codes: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
+    """The distinct sorted union of sorted distinct ``codes`` and ``found``."""
+    if not found:
+        return codes
+    more = np.concatenate(found)
+    more.sort()
+    # Two sorted runs: the stable sort (a merge sort) joins them in one pass.
+    both = np.concatenate([codes, more])
+    both.sort(kind="stable")
+    return both[np.concatenate(([True], both[1:] != both[:-1]))] if len(both) else both
 
 
 def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:

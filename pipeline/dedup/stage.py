@@ -269,8 +269,9 @@ class Dedup:
         days = None
         if config.max_days_apart > 0:
             days = np.array([day_of(docs[i].meta.get("date")) for i in work] + old_days, dtype=float)
-        accepted, similarity, rules = verify_parallel(position[pairs], *sets, config, workers=self.workers,
-                                                      numbers=numbers, texts=text_of,
+        # With no document of earlier runs, positions are node numbers: no copy of the pairs.
+        accepted, similarity, rules = verify_parallel(position[pairs] if n_old else pairs, *sets, config,
+                                                      workers=self.workers, numbers=numbers, texts=text_of,
                                                       leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
         edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
         sizes = np.concatenate([old_sizes, signed.sizes])

@@ -415,20 +415,27 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def scale_child(n: int, workers: int) -> None:
     start = time.perf_counter()
     docs = unique_ids(generate(n, reuters_texts()))
     made = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         out = Dedup(DedupConfig(), index_path=Path(tmp) / "index.sqlite", workers=workers)(docs)
         counts = collections.Counter(d.status for d in out)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
         index_mb = (Path(tmp) / "index.sqlite").stat().st_size / 2**20
     peak = peak_rss_gib()
     # Workers are forked from this process: much of their RSS is shared pages.
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     print(json.dumps({"docs": n, "workers": workers, "generate_s": round(made, 1), "dedup_s": round(seconds, 1),
+                      "dedup_cpu_s": round(cpu, 1),
                       "peak_rss_gib": round(peak, 2), "worker_peak_rss_gib": round(children, 2),
                       "kept": counts["kept"], "duplicate": counts["duplicate"], "index_mib": round(index_mb)}))
 
@@ -443,7 +450,8 @@ def scale(sizes: list[int], workers: int) -> list[dict]:
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
-        print(f"  {n:>9,} docs: dedup {r['dedup_s']:.1f} s (generation {r['generate_s']:.1f} s), peak RSS "
+        print(f"  {n:>9,} docs: dedup {r['dedup_s']:.1f} s, {r['dedup_cpu_s']:.1f} CPU s with the workers "
+              f"(generation {r['generate_s']:.1f} s), peak RSS "
               f"{r['peak_rss_gib']:.2f} GiB (workers {r['worker_peak_rss_gib']:.2f} GiB), "
               f"{r['duplicate']:,} duplicates, index {r['index_mib']} MiB")
     return results

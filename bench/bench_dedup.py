@@ -73,6 +73,7 @@ RULE_EFFECTS = {
     "lead bands off": dict(lead_bands=0),
     "anchors off": dict(anchor_count=0),
     "dates off": dict(max_days_apart=0),
+    "char check 0.5 on": dict(char_jaccard_threshold=0.5),
     "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),
     "all of these (earlier stage)": dict(template_guard=False, first_version_containment=0.0, lead_bands=0,
                                          anchor_count=0, max_days_apart=0,

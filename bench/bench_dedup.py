@@ -62,7 +62,6 @@ ALTERNATIVES = {
     "word3 J0.35": dict(shingle_size=3, jaccard_threshold=0.35),
     "char5 J0.5": dict(shingle="char", shingle_size=5, jaccard_threshold=0.5),
     "word2 J0.4 b32r4": dict(num_perm=128, bands=32, rows=4),
-    "+ char check 0.5": dict(char_jaccard_threshold=0.5),
 }
 # Each rule of the stage turned off (or back to its earlier setting) in turn,
 # measured on the judged newswire pairs and on the labelled clusters.

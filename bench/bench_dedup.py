@@ -62,7 +62,6 @@ ALTERNATIVES = {
     "word3 J0.35": dict(shingle_size=3, jaccard_threshold=0.35),
     "char5 J0.5": dict(shingle="char", shingle_size=5, jaccard_threshold=0.5),
     "word2 J0.4 b32r4": dict(num_perm=128, bands=32, rows=4),
-    "+ char check 0.5": dict(char_jaccard_threshold=0.5),
 }
 # Each rule of the stage turned off (or back to its earlier setting) in turn,
 # measured on the judged newswire pairs and on the labelled clusters.
@@ -73,6 +72,7 @@ RULE_EFFECTS = {
     "lead bands off": dict(lead_bands=0),
     "anchors off": dict(anchor_count=0),
     "dates off": dict(max_days_apart=0),
+    "char check 0.5 on": dict(char_jaccard_threshold=0.5),
     "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),
     "all of these (earlier stage)": dict(template_guard=False, first_version_containment=0.0, lead_bands=0,
                                          anchor_count=0, max_days_apart=0,

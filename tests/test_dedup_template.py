@@ -353,3 +353,13 @@ def test_one_report_for_two_markets_is_two_reports():
     for other in (joliet.replace("JOLIET", "JOLLIET"), joliet.replace("JOLIET", "ILLINOIS"),
                   joliet.replace("JOLIET HOGS", "HOGS AT JOLIET")):
         assert not other_subjects(lead(joliet, 50), lead(other, 50)) and verified(joliet, other) != ""
+
+
+def test_the_character_check_never_undoes_a_first_version():
+    # A second chance for pairs the word pairs refuse; not a veto on the others.
+    config = DedupConfig(char_jaccard_threshold=0.99, char_check_min_jaccard=0.01, char_check_min_shingles=1)
+    signed = sign([FIRST, STORY], config)
+    ok, _, rule = verify_many([(0, 1)], signed.shingles, signed.offsets, config,
+                              numbers=(signed.numbers, signed.number_offsets), leads=[FIRST, STORY].__getitem__,
+                              texts=[FIRST, STORY].__getitem__)
+    assert ok[0] and RULES[rule[0]] == "first_version"

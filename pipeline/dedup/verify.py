@@ -271,7 +271,7 @@ def verify_many(
                         and issuers.same_issuers(start_of(s_), start_of(l_)):
                     ok[k] = True
                     why[k] = FIRST_VERSION
-        for k in np.flatnonzero(again):
+        for k in np.flatnonzero(again & ~ok):  # a second chance, never a veto on a first version
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
                 sim[k] = overlap(a, b)[0]

@@ -8,7 +8,7 @@ import difflib
 from hypothesis import given, settings, strategies as st
 
 from pipeline.dedup import DedupConfig
-from pipeline.dedup.template import CALENDAR, TIME, _alignment, _shared_runs, different_issues, lead, substitutions
+from pipeline.dedup.template import CALENDAR, TIME, _alignment, _common_ends, _shared_runs, different_issues, lead, substitutions
 
 # Few distinct tokens: repeats and equally long shared runs (ties) are common.
 TOKENS = st.lists(st.sampled_from("a b c d e f".split()), max_size=40).map(tuple)
@@ -41,16 +41,10 @@ def difflib_runs(a: tuple, b: tuple) -> list[tuple[int, int, int]]:
 
 
 def difflib_anchors(a: tuple, b: tuple) -> list[tuple[int, int, int]]:
-    """The guard's anchors as first written: common start and end, then difflib on the middle."""
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
-        end += 1
-    blocks = [(0, 0, start)] if start >= 2 else []
-    start = start if start >= 2 else 0
-    end = end if end >= 2 else 0
+    """The guard's anchors as first written: the common start and end (the guard's own), then difflib on
+    the middle."""
+    start, end = _common_ends(a, b)
+    blocks = [(0, 0, start)] if start else []
     blocks += [(i + start, j + start, n) for i, j, n in difflib_runs(a[start: len(a) - end], b[start: len(b) - end])]
     if end:
         blocks.append((len(a) - end, len(b) - end, end))

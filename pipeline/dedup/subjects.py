@@ -29,8 +29,9 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     if not runs or runs[0][0] == 0 or runs[0][1] == 0:
         return False  # the headlines begin alike, or one only adds words before the other
     i, j, _ = runs[0]
-    own_a = [t for t in head_a[:i] if t not in set(b.tokens)]
-    own_b = [t for t in head_b[:j] if t not in set(a.tokens)]
+    words_a, words_b = set(a.tokens), set(b.tokens)
+    own_a = [t for t in head_a[:i] if t not in words_b]
+    own_b = [t for t in head_b[:j] if t not in words_a]
     if len(own_a) < i or len(own_b) < j:
         return False  # the other text mentions it: a re-headlined re-send
     rest_a, rest_b = a.tokens[i:], b.tokens[j:]

@@ -67,6 +67,8 @@ ALTERNATIVES = {
 # measured on the judged newswire pairs and on the labelled clusters.
 RULE_EFFECTS = {
     "template guard off": dict(template_guard=False),
+    "forecast words off": dict(template_stages=False),
+    "period words off": dict(template_periods=False),
     "first-version rule off": dict(first_version_containment=0.0),
     "number check off": dict(numbers_threshold=0.0),
     "lead bands off": dict(lead_bands=0),

@@ -8,7 +8,7 @@ import difflib
 from hypothesis import given, settings, strategies as st
 
 from pipeline.dedup import DedupConfig
-from pipeline.dedup.template import CALENDAR, TIME, _alignment, _common_ends, _shared_runs, different_issues, lead, substitutions
+from pipeline.dedup.template import CALENDAR, STAGE, TIME, _alignment, _common_ends, _shared_runs, different_issues, lead, substitutions
 
 # Few distinct tokens: repeats and equally long shared runs (ties) are common.
 TOKENS = st.lists(st.sampled_from("a b c d e f".split()), max_size=40).map(tuple)
@@ -78,7 +78,7 @@ def test_different_issues_reads_the_pair_both_ways_round(texts):
     config = DedupConfig()
     a, b = lead(texts[0], 50), lead(texts[1], 50)
     # As different_issues reads a correction: only dates and times in the headlines.
-    note = {"kinds_of_note": frozenset((CALENDAR, TIME)), "headline": True} if a.marked or b.marked else {}
+    note = {"kinds_of_note": frozenset((CALENDAR, TIME, STAGE)), "headline": True} if a.marked or b.marked else {}
     expected = any(found >= config.template_min_data and data >= config.template_data_share * places
                    for found, data, places in (substitutions(a, b, blocks=difflib_anchors(a.tokens, b.tokens), **note),
                                                substitutions(b, a, blocks=difflib_anchors(b.tokens, a.tokens), **note)))

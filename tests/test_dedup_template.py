@@ -363,3 +363,35 @@ def test_the_character_check_never_undoes_a_first_version():
                               numbers=(signed.numbers, signed.number_offsets), leads=[FIRST, STORY].__getitem__,
                               texts=[FIRST, STORY].__getitem__)
     assert ok[0] and RULES[rule[0]] == "first_version"
+
+
+# A market's forecast before the opening, and its report at the opening.
+OUTLOOK = ("LAKESIDE CATTLE SEEN UP 50 CTS - DEALERS\n\nCattle prices are expected 50 cts higher on light "
+            "receipts of 900 head, dealers said. Top seen at 64.00 dlrs per cwt. Packers were active and "
+           "demand for heavy steers was good, with shipments to the east steady.")
+OPENING = ("LAKESIDE CATTLE OPEN UP 50 CTS - DEALERS\n\nCattle prices opened 50 cts higher, dealers said. "
+           "Top 64.00 dlrs per cwt. Packers were active and demand for heavy steers was good, with shipments "
+           "to the east steady.")
+
+
+def test_a_forecast_and_the_report_it_forecasts_are_two_reports():
+    assert verified(OUTLOOK, OPENING) == ""
+    assert verified(OUTLOOK, OPENING, DedupConfig(template_stages=False)) == "jaccard"
+    # A forecast re-worded ("seen" for "expected") is still the same forecast.
+    assert verified(OUTLOOK, OUTLOOK.replace("are expected", "are seen")) != ""
+
+
+# One company's two payouts of one day: a monthly one and a quarterly one.
+PAYOUTS = ("HARBOUR INCOME TRUST <HIT> SETS PAYOUT\n\n{period} div {div} cts vs {div} cts prior\n"
+           "    Pay July 15\n    Record June 30\n Reuter")
+
+
+def test_one_company_s_payouts_for_two_periods_are_two_stories():
+    monthly, quarterly = PAYOUTS.format(period="Mthly", div="nine"), PAYOUTS.format(period="Qtly", div="27")
+    two = [dated("a", monthly, "1987-06-19 09:08"), dated("b", quarterly, "1987-06-19 09:16")]
+    assert [d.status for d in Dedup()(two)] == [KEPT, KEPT]
+    assert [d.status for d in Dedup(DedupConfig(template_periods=False))(two)] == [KEPT, DUPLICATE]
+    # The same payout sent again that day with its figure corrected is one story.
+    again = [dated("a", monthly, "1987-06-19 09:08"), dated("b", monthly.replace("nine cts vs", "ten cts vs"),
+                                                         "1987-06-19 11:00")]
+    assert sorted(d.status for d in Dedup()(again)) == [DUPLICATE, KEPT]

@@ -119,6 +119,12 @@ class DedupConfig:
     template_lead_words: int = 50
     template_min_data: int = 2
     template_data_share: float = 0.5
+    # Two more kinds of data for the guard: a forecast against the report
+    # itself ("HOGS SEEN UP" and "HOGS OPEN UP"), and the period a report is
+    # for ("Mthly div" and "Qtly div"; this one holds even for one company's
+    # two texts of one day, which the guard otherwise lets be).
+    template_stages: bool = True
+    template_periods: bool = True
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:

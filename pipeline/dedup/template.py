@@ -45,7 +45,10 @@ Data tokens: a token with a digit (``6-1/4``, ``12:10``, ``1,279,000`` are
 one token each), a number word, a month or weekday name (and a day next to
 its month), a time of day (opening, closing, noon, ...), the way a figure
 moved ("up", "fell", "higher": read as up or down, so "rose" and
-"increased" are one word and "REVISED UP" and "REVISED DOWN" two), and names: in mixed-case lines a capitalised
+"increased" are one word and "REVISED UP" and "REVISED DOWN" two), a
+forecast word ("seen", "expected": read as one word, standing against a
+time of day, since a forecast and the report at the opening are two
+reports), the period a report is for ("mthly", "qtly", "year"), and names: in mixed-case lines a capitalised
 word that is not simply the first of a sentence (a sentence-initial word
 counts when the lead never writes it in lower case: "Phillips Petroleum
 said"), in a line in capitals a word the lead writes as such a name
@@ -95,6 +98,14 @@ _DIRECTIONS = {word: "up" for word in "up higher rise rises rose raise raises ra
                "gain gains gained firmer stronger".split()}
 _DIRECTIONS.update({word: "down" for word in "down lower fall falls fell cut cuts lowers lowered decrease decreases "
                     "decreased drop drops dropped easier weaker".split()})
+# A forecast ("HOGS SEEN UP", "prices are expected higher") is a report of
+# its own next to the report at the opening or the close: these words are
+# read as one word, of a kind that stands against a time of day.
+_STAGES = frozenset("seen expected expect expects forecast forecasts predicted projected".split())
+# The period a report is for: a monthly payout and a quarterly one, a
+# quarter's results and the year's, are two reports.
+_PERIODS = frozenset("mthly monthly qtly quarterly annual annually yearly weekly wkly semiannual interim final "
+                     "special extra qtr quarter year".split())
 _MARKERS = frozenset("corrected corrects correcting rpt refiled".split())
 # Words that stand for a missing figure ("Shr NA", "nil"): not data of their own.
 _NO_FIGURE = frozenset("na nil nm".split())
@@ -110,7 +121,7 @@ _PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
 # Kinds of data token: two issues of a report swap like for like (a figure
 # for a figure, a month for a month, a name for a name).
-WORD, FIGURE, CALENDAR, TIME, DIRECTION, NAME = 0, 1, 2, 3, 4, 5
+WORD, FIGURE, CALENDAR, TIME, DIRECTION, NAME, PERIOD, STAGE = 0, 1, 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,8 @@ def _read(word: str) -> tuple[str, int]:
     token = _CALENDAR.get(token, token)
     if token in _DIRECTIONS:
         return _DIRECTIONS[token], DIRECTION
+    if token in _STAGES:
+        return "expected", STAGE
     return token, _kind(word, token)
 
 
@@ -161,6 +174,8 @@ def _kind(word: str, token: str) -> int:
         return CALENDAR
     if token in _TIMES:
         return TIME
+    if token in _PERIODS:
+        return PERIOD
     return WORD
 
 
@@ -392,7 +407,8 @@ def _shared_runs(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int
     return found, unique
 
 
-def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME)),
+def substitutions(a: Lead, b: Lead, longest: int = 5,
+                  kinds_of_note: frozenset = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME, PERIOD, STAGE)),
                   headline: bool = False, blocks: list[tuple[int, int, int]] | None = None) -> tuple[int, int, int]:
     """``(data tokens substituted, places with data substituted, places
     substituted)`` between two leads.
@@ -407,8 +423,9 @@ def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset =
     near spelling or a rounding of one of the other run's tokens does not
     count), and both runs are short (at most ``longest`` tokens) or mostly
     data: a longer run of words is rewritten text. Only data of
-    ``kinds_of_note`` counts, and with ``headline`` only places in both
-    headlines are compared. ``blocks``: ``_anchors(a.tokens, b.tokens)``
+    ``kinds_of_note`` counts (with ``STAGE`` among them, a forecast stands
+    against a time of day: "SEEN" for "OPEN"), and with ``headline`` only
+    places in both headlines are compared. ``blocks``: ``_anchors(a.tokens, b.tokens)``
     when already known.
     """
     found = data_places = places = 0
@@ -433,6 +450,8 @@ def substitutions(a: Lead, b: Lead, longest: int = 5, kinds_of_note: frozenset =
         if headline and (i0 >= a.head or j0 >= b.head):
             continue
         places += 1
+        if STAGE in kinds_of_note:
+            own_a, own_b = [(t, _as_time(k)) for t, k in own_a], [(t, _as_time(k)) for t, k in own_b]
         kinds = {k for _, k in own_a if k} & {k for _, k in own_b if k} & kinds_of_note
         short = len(run_a) <= longest and len(run_b) <= longest
         # A table of figures and dates changes in long runs.
@@ -448,11 +467,12 @@ def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
     """Whether two verified leads are two issues of one template report (see the module doc)."""
     # A correction or a repeat may change figures and names, not the day or
     # the hour its report is for: for it, only those in the headlines count.
-    note = dict(kinds_of_note=frozenset((CALENDAR, TIME)), headline=True) if a.marked or b.marked else {}
+    kinds = _RESEND_KINDS if a.marked or b.marked else _DATA_KINDS
+    kinds -= _kinds_off(config)
+    note = dict(kinds_of_note=kinds, headline=a.marked or b.marked)
     # Every place lies between the common start and end: when the two
     # middles hold no data of one kind, no place has data, nothing to align.
     ends = _common_ends(a.tokens, b.tokens)
-    kinds = note.get("kinds_of_note", _DATA_KINDS)
     if not _middle_kinds(a, b, ends, kinds) & _middle_kinds(b, a, ends, kinds):
         return False
     # The alignment may pair the runs otherwise one way round than the
@@ -464,7 +484,29 @@ def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
                for found, data_places, places in (substitutions(x, y, blocks=known, **note) for x, y, known in ways))
 
 
-_DATA_KINDS = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME))  # substitutions' kinds_of_note
+_DATA_KINDS = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME, PERIOD, STAGE))  # substitutions' kinds_of_note
+_RESEND_KINDS = frozenset((CALENDAR, TIME, STAGE))  # what a correction may not change in its headline
+
+
+def _kinds_off(config: DedupConfig) -> frozenset:
+    """Kinds of data the settings leave out (``template_stages``, ``template_periods``)."""
+    return frozenset(k for k, on in ((STAGE, config.template_stages), (PERIOD, config.template_periods)) if not on)
+
+
+def _as_time(kind: int) -> int:
+    return TIME if kind == STAGE else kind
+
+
+def other_periods(a: Lead, b: Lead, config: DedupConfig) -> bool:
+    """Whether the leads are for other periods at one place ("Mthly div"
+    and "Qtly div", "1ST QTR" and "YEAR"): two reports, even from one
+    company on one day."""
+    if not config.template_periods or not _middle_kinds(a, b, _common_ends(a.tokens, b.tokens), _PERIOD_ONLY):
+        return False
+    return substitutions(a, b, kinds_of_note=_PERIOD_ONLY)[0] >= 2
+
+
+_PERIOD_ONLY = frozenset((PERIOD,))
 
 
 def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> set[int]:
@@ -473,5 +515,7 @@ def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> 
     never mentions it)."""
     start, end = ends
     other = set(b.tokens)
-    return {k for t, k in zip(a.tokens[start : len(a.tokens) - end], a.data[start : len(a.data) - end])
+    stage_is_time = STAGE in kinds
+    return {_as_time(k) if stage_is_time else k
+            for t, k in zip(a.tokens[start : len(a.tokens) - end], a.data[start : len(a.data) - end])
             if k in kinds and (k != NAME or t not in other)}

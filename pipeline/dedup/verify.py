@@ -48,7 +48,7 @@ from . import issuers
 from .config import DedupConfig
 from .subjects import other_subjects
 from .shingles import shingle_batch, unique_segments
-from .template import Lead, different_issues, lead_text, read_lead
+from .template import Lead, different_issues, lead_text, other_periods, read_lead
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
@@ -288,6 +288,9 @@ def verify_many(
                     continue
                 if one is not None and two is not None and days is not None \
                         and days[part[k, 0]] == days[part[k, 1]] and issuers.one_issuer(one, two):
+                    a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
+                    if a is not None and b is not None and other_periods(a, b, config):
+                        ok[k] = False  # one company's reports for two periods
                     continue  # one company's report sent again the same day
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from pipeline.document import EMPTY, HTML, Document
 from pipeline.strip import Strip, StripConfig
 from pipeline.strip.context import repeated_fragments, spam_neighbours, truncated_teasers
 from pipeline.strip.lines import blocks, split_lines
-from pipeline.strip.rules import first_rule
+from pipeline.strip.rules import RULES, first_rule
 from pipeline.strip.templates import TemplateIndex
 
 BODY = (
@@ -90,6 +91,35 @@ def test_rule_recognises(line, rule):
 )
 def test_rules_leave_prose_alone(line):
     assert rule_of(line) is None
+
+
+def _first_rule_reference(text: str, words: int, rules=RULES) -> str | None:
+    """first_rule as plainly as it can be said: each rule's own test, in order."""
+    from pipeline.strip.rules import _BULLET
+
+    text = _BULLET.sub("", text, count=1)
+    return next((r.name for r in rules if words <= r.max_words and r.matches(text, words, text.lower())), None)
+
+
+_RULE_WORDS = st.sampled_from(
+    "By Read more Share Facebook photo Image: REUTERS AFP © 2024 cookies accept Sign up newsletter "
+    "Skip to content Advertisement March 3, | › / - 1. * Published Leave a Reply 7 + = slot gacor "
+    "the council said on Tuesday . ] [ ( ) www.example.com https://ex.am/x Tags: Menu icon-twitter".split(" ")
+    + ["Times | Published", "Photo by"])
+
+
+@settings(max_examples=400, deadline=None)
+@example("Harbour Times | Published March 3, 2024")
+@example("icon-facebook icon-twitter icon-mail")
+@example("Fishermen unload the morning catch at the quay Image: Jane Doe/REUTERS")
+@given(st.lists(_RULE_WORDS, min_size=1, max_size=40).map(" ".join))
+def test_first_rule_is_the_rules_in_order(line):
+    from pipeline.strip.lines import WORD
+
+    words = len(WORD.findall(line))
+    assert first_rule(line, words) == _first_rule_reference(line, words)
+    fewer = tuple(r for r in RULES if r.name != "photo_credit")
+    assert first_rule(line, words, fewer) == _first_rule_reference(line, words, fewer)
 
 
 def test_spam_neighbours_take_the_brand_lines():

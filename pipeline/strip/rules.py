@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .lines import WORD
 
@@ -47,7 +48,7 @@ class Rule:
             return False
         if self.needs or self.ends:
             low = text.lower() if low is None else low
-            if self.needs and not any(n in low for n in self.needs):
+            if self.needs and not _has_any(low, self.needs):
                 return False
             if self.ends and not low.rstrip("])").endswith(self.ends):
                 return False
@@ -56,6 +57,13 @@ class Rule:
         if self._anchored is not None and self._anchored.match(text) is not None:
             return True
         return self._compiled is not None and self._compiled.search(text) is not None
+
+
+def _has_any(text: str, parts: tuple[str, ...]) -> bool:
+    for part in parts:
+        if part in text:
+            return True
+    return False
 
 
 def _top_level_branches(pattern: str) -> list[str]:
@@ -297,8 +305,39 @@ def first_rule(text: str, words: int, rules=RULES) -> str | None:
     first = text[:1]
     if first and (first in _BULLET_CHARS or first.isdigit()):
         text = _BULLET.sub("", text, count=1)
-    low = text.lower()
-    for rule in rules:
-        if words <= rule.max_words and rule.matches(text, words, low):
-            return rule.name
+    low = None
+    for max_words, name, bare, rule in _plan(rules):
+        if words > max_words:
+            continue
+        if bare is not None:
+            if bare(text) is not None:
+                return name
+            continue
+        if low is None:
+            low = text.lower()
+        if rule.matches(text, words, low):
+            return name
+    return None
+
+
+_plans: dict[int, tuple] = {}
+
+
+def _plan(rules) -> tuple:
+    """``rules`` as ``first_rule`` runs them. A rule that is one bare pattern
+    test becomes that regex method: most lines are tried on every rule and
+    match none, so what a rule costs per line counts."""
+    got = _plans.get(id(rules))
+    if got is None or got[0] is not rules:
+        got = _plans[id(rules)] = (rules, tuple((r.max_words, r.name, _bare(r), r) for r in rules))
+    return got[1]
+
+
+def _bare(rule) -> "Callable[[str], re.Match | None] | None":
+    if not isinstance(rule, Rule) or rule.needs or rule.ends or rule.tail:
+        return None
+    if rule._compiled is None:
+        return rule._anchored.match
+    if rule._anchored is None:
+        return rule._compiled.search
     return None

@@ -395,3 +395,48 @@ def test_one_company_s_payouts_for_two_periods_are_two_stories():
     again = [dated("a", monthly, "1987-06-19 09:08"), dated("b", monthly.replace("nine cts vs", "ten cts vs"),
                                                          "1987-06-19 11:00")]
     assert sorted(d.status for d in Dedup()(again)) == [DUPLICATE, KEPT]
+
+
+# A story, and the same story written again: reworded, a sentence added, one dropped.
+STRIKE = ("DOCKERS VOTE TO STRIKE AT PORT OF LAKESIDE\n\n"
+          "Members of the Harbour Workers Union at the port of Lakeside voted on Sunday to strike from "
+          "Wednesday, after rejecting the latest offer of the port authority, a union spokesman said. "
+          "The offer included a pay rise of two pct a year for three years and the end of the night shift "
+          "bonus, which the union called unacceptable. About 1,200 dockers attended the meeting and the "
+          "vote was nearly unanimous, spokesman Peter Lind told reporters. The port authority said it "
+          "regretted the decision and remained open to talks, but would not raise its offer. Shipping "
+          "lines said they would divert vessels to other ports if the strike went ahead. The port "
+          "handles about a fifth of the country's container traffic, and a strike of a week would cost "
+          "exporters in the region about 40 mln dlrs, the chamber of commerce estimated. The last strike at "
+          "the port, in 1981, lasted nine days and ended with a pay deal brokered by the labour ministry. "
+          "Union leaders said they were ready to meet the authority at any time before Wednesday.")
+REWRITTEN = ("DOCKERS VOTE TO STRIKE AT PORT OF LAKESIDE\n\n"
+             "The Harbour Workers Union said its members at the port of Lakeside had voted to go on strike "
+             "from Wednesday, rejecting the latest offer of the port authority. "
+             "The offer included a pay rise of two pct a year for three years and the end of the night shift "
+             "bonus, which the union called unacceptable. About 1,200 dockers attended the meeting and the "
+             "vote was nearly unanimous, spokesman Peter Lind told reporters. Talks broke down on Friday "
+             "after ten hours, he added, and no new meeting had been set. The port authority said it "
+             "regretted the decision.")
+
+
+def test_a_story_written_again_is_one_story():
+    from pipeline.dedup import shingle_set
+    from pipeline.dedup.verify import overlap
+
+    jaccard, containment = overlap(shingle_set(STRIKE, "word", 2), shingle_set(REWRITTEN, "word", 2))
+    assert jaccard < 0.4 and 0.5 <= containment < 0.7  # no other rule takes it
+    same_day = [dated("a", STRIKE, "1987-03-16 11:47"), dated("b", REWRITTEN, "1987-03-16 12:32")]
+    out = list(Dedup()(same_day))
+    assert [d.status for d in out] == [KEPT, DUPLICATE] and out[1].rule == "rewrite"
+    assert {d.status for d in Dedup(DedupConfig(rewrite_containment=0.0))(same_day)} == {KEPT}
+    # Under the same headline on another day, or with no dates to tell, it may be a routine report's next issue.
+    for one, two in (("1987-03-16", "1987-03-17"), (None, None)):
+        assert {d.status for d in Dedup()([dated("a", STRIKE, one), dated("b", REWRITTEN, two)])} == {KEPT}
+    # A correction says what it is: no headline or date needed.
+    corrected = "CORRECTED - PORT OF LAKESIDE DOCKERS STRIKE" + REWRITTEN[REWRITTEN.index("\n"):]
+    assert verified(STRIKE, corrected) == "rewrite"
+    # A follow-up under a headline of its own that reuses the story's paragraphs is another story.
+    follow_up = "PORT OF LAKESIDE STRIKE TALKS TO RESUME" + REWRITTEN[REWRITTEN.index("\n"):]
+    assert {d.status for d in Dedup()([dated("a", STRIKE, "1987-03-16"), dated("b", follow_up, "1987-03-16")])} \
+        == {KEPT}

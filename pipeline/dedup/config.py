@@ -83,6 +83,22 @@ class DedupConfig:
     first_version_containment: float = 0.7
     first_version_lead: float = 0.5
     first_version_length: float = 0.67
+    # A story written again (a corrected re-send reworded, a second take,
+    # a fuller version under the same headline) keeps sentences of the
+    # other word for word while changing others. It is a duplicate (rule
+    # "rewrite") when ``rewrite_containment`` of the smaller text's word
+    # pairs are in the other, the two share at least ``rewrite_min_shared``
+    # word pairs (a few sentences, not a stock phrase or a template's
+    # frame) and a Jaccard of ``rewrite_min_jaccard`` (a digest quoting one
+    # item is far longer than the item), and it says so: one text calls
+    # itself a correction or a repeat, or both carry the same headline and
+    # are dated the same day. A follow-up story reuses background
+    # paragraphs under a headline of its own; a routine report keeps its
+    # headline from day to day. The number check, the template guard and
+    # the date rule apply. 0 turns it off.
+    rewrite_containment: float = 0.5
+    rewrite_min_shared: int = 40
+    rewrite_min_jaccard: float = 0.2
     # Containment alone is not trusted for tiny texts: a few shared shingles
     # (a byline, a stock phrase) would make a short note "contained".
     min_containment_shingles: int = 10
@@ -151,7 +167,8 @@ class DedupConfig:
         if self.max_days_apart < 0:
             raise ValueError(f"max_days_apart must be 0 or more, got {self.max_days_apart}")
         for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
-                     "first_version_containment", "first_version_lead", "first_version_length"):
+                     "first_version_containment", "first_version_lead", "first_version_length",
+                     "rewrite_containment", "rewrite_min_jaccard"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")

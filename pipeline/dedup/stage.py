@@ -323,13 +323,13 @@ def stored_text(text: str, config: DedupConfig) -> bytes | None:
 
 
 def stored_lead(text: str, config: DedupConfig) -> bytes | None:
-    """The lead the index keeps for the template guard and the first-version
-    rule (None with both off)."""
+    """The lead the index keeps for the template guard, the first-version
+    and the rewrite rules (None with all off)."""
     return pack_text(lead_text(text, config.template_lead_words)) if _keeps_leads(config) else None
 
 
 def _keeps_leads(config: DedupConfig) -> bool:
-    return config.template_guard or config.first_version_containment > 0
+    return config.template_guard or config.first_version_containment > 0 or config.rewrite_containment > 0
 
 
 def is_direct(node: int, keeper: np.ndarray, via: np.ndarray, members: np.ndarray) -> bool:

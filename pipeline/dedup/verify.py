@@ -14,6 +14,12 @@ distinct shingle hash sets satisfy one of:
 The reported similarity is the Jaccard when that rule holds, else the
 containment.
 
+A story written again (rule ``rewrite``) shares less: at least
+``rewrite_containment`` of the smaller set and ``rewrite_min_shared``
+shingles, with a Jaccard of ``rewrite_min_jaccard``, and says what it is:
+one lead calls itself a correction or a repeat, or both have the same
+headline and are dated the same day (this needs the leads).
+
 A pair that fails both but still has a word Jaccard of
 ``char_check_min_jaccard`` or more is looked at again on its texts: it is a
 duplicate when their character 5-gram sets reach ``char_jaccard_threshold``
@@ -53,8 +59,8 @@ from .template import Lead, different_issues, lead_text, other_periods, read_lea
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
 # returns the position in this tuple (0: not accepted).
-RULES = ("", "exact", "jaccard", "containment", "char", "first_version")
-EXACT, JACCARD, CONTAINMENT, CHAR, FIRST_VERSION = 1, 2, 3, 4, 5
+RULES = ("", "exact", "jaccard", "containment", "char", "first_version", "rewrite")
+EXACT, JACCARD, CONTAINMENT, CHAR, FIRST_VERSION, REWRITE = 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,7 @@ def verify_many(
     char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
     guard = leads is not None and config.template_guard
     first_check = leads is not None and config.first_version_containment > 0
+    rewrite_check = leads is not None and config.rewrite_containment > 0
     lead_of: dict[int, object] = {}
     lead_by_text: dict[str, Lead] = {}
     start_text: dict[int, str | None] = {}
@@ -233,12 +240,16 @@ def verify_many(
         smaller = np.minimum(sizes[part[:, 0]], sizes[part[:, 1]])
         by_containment = (containment >= config.containment_threshold) & (smaller >= config.min_containment_shingles)
         ok = by_jaccard | by_containment
+        # A story written again: much of the smaller text word for word, and a good many word pairs.
+        rewritten = ~ok & (containment >= config.rewrite_containment) & (jaccard >= config.rewrite_min_jaccard) \
+            & (containment * smaller >= config.rewrite_min_shared) if rewrite_check else np.zeros(len(part), bool)
         again = ~ok & (jaccard >= config.char_check_min_jaccard) & (smaller >= config.char_check_min_shingles) \
             if char_check else np.zeros(len(part), bool)
         larger = np.maximum(sizes[part[:, 0]], sizes[part[:, 1]])
         first = ~ok & (containment >= config.first_version_containment) & \
             (smaller >= config.min_containment_shingles) & (smaller <= config.first_version_length * larger) \
             if first_check else np.zeros(len(part), bool)
+        ok |= rewritten
         if numbers is not None:
             num_flat, num_offsets = numbers
             num_sizes = np.diff(num_offsets)
@@ -249,7 +260,8 @@ def verify_many(
                 refused = np.flatnonzero(check)[shared < config.numbers_threshold]
                 ok[refused] = again[refused] = False
         sim = np.where(by_jaccard, jaccard, containment)
-        why = np.where(jaccard >= 1.0, EXACT, np.where(by_jaccard, JACCARD, CONTAINMENT)).astype(np.int8)
+        why = np.where(jaccard >= 1.0, EXACT, np.where(by_jaccard, JACCARD,
+                                                       np.where(by_containment, CONTAINMENT, REWRITE))).astype(np.int8)
         if first.any():
             # A first version (a flash, the first paragraphs) carries the
             # story's figures and begins as the full story does.
@@ -271,6 +283,13 @@ def verify_many(
                         and issuers.same_issuers(start_of(s_), start_of(l_)):
                     ok[k] = True
                     why[k] = FIRST_VERSION
+        for k in np.flatnonzero(ok & (why == REWRITE)):
+            # Written again, by its own account or under the same headline the same day
+            # (undated, one headline may be a routine report's two days).
+            a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
+            ok[k] = a is not None and b is not None and (a.marked or b.marked or (
+                a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens)
+                and _same_day(days, int(part[k, 0]), int(part[k, 1]))))
         for k in np.flatnonzero(again & ~ok):  # a second chance, never a veto on a first version
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
@@ -301,6 +320,11 @@ def verify_many(
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
     return accepted, similarity, rule
+
+
+def _same_day(days: np.ndarray | None, i: int, j: int) -> bool:
+    """Whether both texts are dated, on the same day (a routine report keeps its headline from day to day)."""
+    return days is not None and bool(days[i] == days[j])
 
 
 def edge_values(edges: np.ndarray, values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

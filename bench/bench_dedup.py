@@ -74,6 +74,7 @@ RULE_EFFECTS = {
     "number check off": dict(numbers_threshold=0.0),
     "lead bands off": dict(lead_bands=0),
     "anchors off": dict(anchor_count=0),
+    "plain anchors not last": dict(anchor_plain=False),
     "dates off": dict(max_days_apart=0),
     "char check 0.5 on": dict(char_jaccard_threshold=0.5),
     "containment 0.95, 20 shingles": dict(containment_threshold=0.95, min_containment_shingles=20),

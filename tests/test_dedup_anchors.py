@@ -98,3 +98,29 @@ def test_an_engine_shuffle_finds_the_same_candidates():
         shuffled = dedup_tasks.anchor_pairs(found["a"], found["b"], found["anchor"], config.anchor_min_shared)
         assert (shuffled + n_old).tolist() == local.tolist()
     assert [0, 1] in candidates(keys, config).tolist()  # the flash and its story
+
+
+@settings(max_examples=60, deadline=None)
+@given(sets, st.integers(1, 8), st.sets(st.integers(1, 60)))
+def test_plain_pairs_are_chosen_last_and_the_choice_stays_the_same_in_every_text(docs, count, plain):
+    table = np.array(sorted(plain), dtype=np.uint32)
+    keys = anchor_keys(*_csr(docs), count, seed=3, plain=table)
+    rows = [set(k.tolist()) - {int(EMPTY)} for k in keys]
+    for row, d in zip(rows, docs):
+        assert row <= set(d) and len(row) == min(len(d), count)
+        other = set(d) - plain
+        # A plain pair only when the text has too few others.
+        assert row & plain == set() if len(other) >= count else other <= row
+    for (ra, da), (rb, db) in itertools.permutations(list(zip(rows, docs)), 2):
+        if set(da) <= set(db):
+            assert rb & set(da) <= ra
+
+
+def test_plain_pairs_are_function_word_pairs():
+    from pipeline.dedup import shingle_set
+    from pipeline.dedup.anchors import _member, plain_pairs
+
+    table = plain_pairs()
+    for text, plain in (("of the", True), ("it said", True), ("will be", True), ("crude oil", False),
+                        ("the crude", False)):
+        assert _member(shingle_set(text, "word", 2), table).tolist() == [plain]

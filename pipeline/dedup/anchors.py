@@ -17,6 +17,15 @@ of both. Two documents become a candidate pair when they share at least
 a stock phrase) says nothing of a pair, and skipping such buckets keeps
 the number of pairs within ``n * anchor_count * anchor_cap / 2``.
 
+A word pair of two function words ("of the", "it said", "will be") is in
+most texts: as an anchor it is in a bucket over the cap and finds nothing,
+so a long text would waste some of its few anchors on such pairs. With
+``plain`` (the hashes of those pairs, ``plain_pairs``) they are chosen
+last: a text's anchors are its smallest-hashed other pairs, and only a
+text with too few of those takes plain ones. The choice is still the same
+in every text (one order over all word pairs), so a short text inside a
+long one still holds the long one's anchors that fall in it.
+
 Anchors are stored with the band keys (the last ``anchor_count`` columns),
 so the index and an engine's shuffle carry them unchanged; unlike a band,
 an anchor matches an anchor of any column. A document with fewer distinct
@@ -25,17 +34,53 @@ shingles than anchors fills the rest with ``EMPTY``, which matches nothing.
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 
 import numpy as np
 
-from .shingles import _fmix64
+from .shingles import _fmix64, shingle_batch, unique_segments
 
 EMPTY = np.uint32(0)
 _MULT = np.uint64(0xA0761D6478BD642F)
 
 
-def anchor_keys(flat: np.ndarray, offsets: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """``(n, count)`` anchors of documents given as distinct shingle sets (CSR)."""
+# English function words: articles, pronouns, prepositions, conjunctions,
+# auxiliaries, and "said" / "says", the verb of nearly every news story.
+PLAIN_WORDS = frozenset("""
+a an the this that these those it its he she they we you i his her their our your them him us me my who whom
+whose which what there here of to in on at by for from with as into onto over under about after before
+between through during against without within upon than and or but nor so yet if then also not no
+is are was were be been being am has have had do does did will would shall should can could may might must
+said says say
+""".split())
+
+
+@lru_cache(maxsize=1)
+def plain_pairs() -> np.ndarray:
+    """Sorted hashes of every word 2-gram of two ``PLAIN_WORDS`` (as ``shingle_batch`` hashes them)."""
+    words = sorted(PLAIN_WORDS)
+    flat, offsets = shingle_batch([f"{a} {b}" for a in words for b in words], "word", 2)
+    return np.unique(unique_segments(flat, offsets)[0])
+
+
+def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(values, table)`` for a small sorted ``table``: a bitmap of
+    its top 20 bits first, then a binary search for the few that pass."""
+    mask = np.zeros(len(values), dtype=bool)
+    if not len(table):
+        return mask
+    top = np.zeros(1 << 20, dtype=bool)
+    top[table >> np.uint32(12)] = True
+    maybe = np.flatnonzero(top[values >> np.uint32(12)])
+    found = np.minimum(np.searchsorted(table, values[maybe]), len(table) - 1)
+    mask[maybe] = table[found] == values[maybe]
+    return mask
+
+
+def anchor_keys(flat: np.ndarray, offsets: np.ndarray, count: int, seed: int,
+                plain: np.ndarray | None = None) -> np.ndarray:
+    """``(n, count)`` anchors of documents given as distinct shingle sets
+    (CSR); shingles in ``plain`` (sorted) are chosen last."""
     n = len(offsets) - 1
     out = np.zeros((n, count), dtype=np.uint32)
     if count == 0 or len(flat) == 0:
@@ -43,6 +88,10 @@ def anchor_keys(flat: np.ndarray, offsets: np.ndarray, count: int, seed: int) ->
     sizes = np.diff(offsets)
     owner = np.repeat(np.arange(n, dtype=np.uint64), sizes)
     rank = _fmix64(flat.astype(np.uint64) * _MULT + np.uint64(seed)) >> np.uint64(32)
+    if plain is not None:
+        # 31 bits of the hash below one bit that puts plain pairs last.
+        rank >>= np.uint64(1)
+        rank |= _member(flat, plain).astype(np.uint64) << np.uint64(31)
     order = np.argsort((owner << np.uint64(32)) | rank, kind="stable")
     # Position of each sorted item inside its document: the first ``count`` are its anchors.
     place = np.arange(len(flat), dtype=np.int64) - np.repeat(offsets[:-1], sizes)

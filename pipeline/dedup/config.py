@@ -63,6 +63,9 @@ class DedupConfig:
     anchor_count: int = 16
     anchor_min_shared: int = 2
     anchor_cap: int = 16
+    # Pairs of function words ("of the", "it said") are chosen as anchors
+    # last (word 2-grams only): they are in too many texts to find a pair.
+    anchor_plain: bool = True
     # A candidate pair is a duplicate when either rule holds. Lower Jaccard
     # thresholds find more heavily edited copies but also join more reports
     # written on one template.
@@ -88,7 +91,7 @@ class DedupConfig:
     # other word for word while changing others. It is a duplicate (rule
     # "rewrite") when ``rewrite_containment`` of the smaller text's word
     # pairs are in the other, the two share at least ``rewrite_min_shared``
-    # word pairs (a few sentences, not a stock phrase or a template's
+    # word pairs (two sentences or so, not a stock phrase or a template's
     # frame) and a Jaccard of ``rewrite_min_jaccard`` (a digest quoting one
     # item is far longer than the item), and it says so: one text calls
     # itself a correction or a repeat, or both carry the same headline and
@@ -97,7 +100,7 @@ class DedupConfig:
     # headline from day to day. The number check, the template guard and
     # the date rule apply. 0 turns it off.
     rewrite_containment: float = 0.5
-    rewrite_min_shared: int = 40
+    rewrite_min_shared: int = 30
     rewrite_min_jaccard: float = 0.2
     # Containment alone is not trusted for tiny texts: a few shared shingles
     # (a byline, a stock phrase) would make a short note "contained".
@@ -184,7 +187,13 @@ class DedupConfig:
             f"b{self.bands}r{self.rows}:seed{self.seed}"
             + (f":lead{self.lead_shingles}b{self.lead_bands}r{self.lead_rows}" if self.lead_bands else "")
             + (f":anchor{self.anchor_count}" if self.anchor_count else "")
+            + ("p" if self.anchor_count and self.plain_anchors_last else "")
         )
+
+    @property
+    def plain_anchors_last(self) -> bool:
+        """Whether anchors put function-word pairs last (``anchor_plain``, for word 2-grams)."""
+        return self.anchor_plain and self.shingle == "word" and self.shingle_size == 2
 
     @property
     def all_bands(self) -> int:

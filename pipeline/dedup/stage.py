@@ -33,7 +33,7 @@ from .cluster import resolve
 from .config import DedupConfig
 from .dates import day_of
 from .index import DedupIndex, pack_text, unpack_text
-from .anchors import anchor_keys
+from .anchors import anchor_keys, plain_pairs
 from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
@@ -89,7 +89,8 @@ def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Sign
                                config.lead_bands, config.lead_rows)] if config.lead_bands else []
         flat, offsets = unique_segments(flat, offsets)
         sigs = minhash_csr(flat, offsets, config.num_perm, config.seed)
-        part_keys.append(anchor_keys(flat, offsets, config.anchor_count, config.seed + 2))
+        part_keys.append(anchor_keys(flat, offsets, config.anchor_count, config.seed + 2,
+                                     plain_pairs() if config.plain_anchors_last else None))
         keys.append(np.hstack([band_keys(sigs, config.bands, config.rows)] + part_keys))
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))

@@ -17,6 +17,8 @@ from .stage import MapStage
 
 # Spaces of every width become one ordinary space; invisible characters go.
 _SPACES = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000 ]+")
+# What _SPACES would change: most blocks have single spaces only.
+_ODD_SPACES = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|  ")
 _INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # A line that ends a sentence or a clause cannot be the first half of a wrap.
@@ -86,8 +88,9 @@ def _normalize_once(text: str, config: NormalizeConfig) -> str:
     text = _CONTROL.sub("", _INVISIBLE.sub("", text))
     paragraphs: list[str] = []
     for block in re.split(r"\n\s*\n", text):
-        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
-        lines = [line for line in lines if line]
+        if _ODD_SPACES.search(block) is not None:
+            block = _SPACES.sub(" ", block)
+        lines = [line for line in (line.strip() for line in block.split("\n")) if line]
         if lines:
             paragraphs.extend(_rejoin(lines) if config.rejoin_wrapped else lines)
     return "\n\n".join(paragraphs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 WORD = re.compile(r"\w+")
 # Text browsers (lynx, links) print each link as its reference number glued to
@@ -25,7 +26,7 @@ class Line:
     blank_before: bool
     blank_after: bool
 
-    @property
+    @cached_property  # asked for several times per line while blocks are formed
     def words(self) -> int:
         return len(WORD.findall(self.text))
 

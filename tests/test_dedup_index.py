@@ -57,6 +57,31 @@ def test_cluster_ids_are_stable_across_runs(tmp_path):
         assert index.cluster_of("h") == "h"
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 4096])
+def test_rows_sent_in_batches_are_all_recorded_in_order(tmp_path, monkeypatch, batch):
+    """The index writer holds rows and sends them in batches: whatever the
+    batch, every decision of both runs is recorded, kept rows in the order
+    they came, and copies of documents kept in the first run (whose cluster
+    is read back mid-batch) are not lost."""
+    from pipeline.dedup import index as index_module
+
+    monkeypatch.setattr(index_module._Writer, "_BATCH", batch)
+    path = tmp_path / "index.sqlite"
+    first = [doc("t", TRAINS), doc("h", HARBOUR), doc("f", FLOOD)]
+    second = [doc("t-a", syndicated(TRAINS, keep=0.8)), doc("m", MUSEUM), doc("h-a", syndicated(HARBOUR, keep=1.0)),
+              doc("f-a", syndicated(FLOOD, keep=0.9)), doc("m-a", syndicated(MUSEUM, keep=0.7))]
+    decided = by_id(list(Dedup(index_path=path)(first)) + list(Dedup(index_path=path)(second)))
+    museum = "m" if decided["m"].status == KEPT else "m-a"  # the longer of the two is kept
+    assert {i for i, d in decided.items() if d.status == DUPLICATE} == {"t-a", "h-a", "f-a", "m", "m-a"} - {museum}
+    with DedupIndex(path, DedupConfig()) as index:
+        known = index.known(list(decided))
+        assert set(known) == set(decided)
+        assert {i: k for i, (k, _, _) in known.items() if k} == {i: d.duplicate_of for i, d in decided.items()
+                                                                  if d.duplicate_of}
+        order = [doc_id for (doc_id,) in index._db.execute("SELECT doc_id FROM kept WHERE owner IS NULL ORDER BY row")]
+    assert order == ["t", "h", "f", museum]
+
+
 def test_other_settings_are_refused(tmp_path):
     path = tmp_path / "index.sqlite"
     list(Dedup(index_path=path)([doc("h", HARBOUR)]))

@@ -42,3 +42,20 @@ def test_candidate_pairs_are_the_pairs_sharing_a_band_key(n, bands, values, min_
                   if j >= min_right and (keys[i] == keys[j]).any())
     got = candidate_pairs(keys, window=n, min_right=min_right)
     assert got.dtype == np.int64 and [tuple(p) for p in got.tolist()] == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 60), st.integers(1, 6), st.integers(1, 4), st.integers(1, 5), st.integers(0, 30),
+       st.randoms(use_true_random=False))
+def test_candidate_pairs_within_the_window_of_each_bucket(n, bands, values, window, min_right, rng):
+    """With a window, each member of a bucket is paired with the ``window``
+    members before it in row order, in every band."""
+    keys = np.array([[rng.randrange(values) for _ in range(bands)] for _ in range(n)], dtype=np.uint32)
+    want = set()
+    for band in range(bands):
+        for value in set(keys[:, band].tolist()):
+            members = [i for i in range(n) if keys[i, band] == value]
+            want |= {(members[a], members[b]) for b in range(len(members))
+                     for a in range(max(0, b - window), b) if members[b] >= min_right}
+    got = candidate_pairs(keys, window=window, min_right=min_right)
+    assert [tuple(p) for p in got.tolist()] == sorted(want)

@@ -258,13 +258,39 @@ class DedupIndex:
     def write(self) -> Iterator["_Writer"]:
         """One transaction: everything added inside commits together or not at all."""
         with self._transaction():
-            yield _Writer(self._db, self.config)
+            writer = _Writer(self._db, self.config)
+            yield writer
+            writer.flush()
+
+
+_INSERT_KEPT = ("INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text, lead, day)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_DUPLICATE = "INSERT OR REPLACE INTO duplicates (doc_id, cluster, kept_id, similarity, rule) VALUES (?, ?, ?, ?, ?)"
 
 
 class _Writer:
+    """Adds rows to one transaction. Rows go to SQLite in batches, in the
+    order they were added (a kept document's row number is its place in
+    the next run), and before any read; a kept document's cluster is
+    remembered once added or read, instead of being read back per copy."""
+
+    _BATCH = 4096
+
     def __init__(self, db: sqlite3.Connection, config: DedupConfig) -> None:
         self._db = db
         self._config = config
+        self._kept: list[tuple] = []
+        self._duplicates: list[tuple] = []
+        self._clusters: dict[str, str] = {}
+
+    def flush(self) -> None:
+        """Send the rows held so far."""
+        if self._kept:
+            self._db.executemany(_INSERT_KEPT, self._kept)
+            self._kept = []
+        if self._duplicates:
+            self._db.executemany(_INSERT_DUPLICATE, self._duplicates)
+            self._duplicates = []
 
     def add_kept(self, doc_id: str, size: int, band_keys: np.ndarray, shingles: np.ndarray, numbers: np.ndarray,
                  text: bytes | None = None, lead: bytes | None = None, day: int | None = None) -> None:
@@ -281,35 +307,39 @@ class _Writer:
     def _add(self, doc_id, cluster, owner, size, band_keys, shingles, numbers, text, lead=None, day=None) -> None:
         if len(band_keys) != self._config.all_bands:
             raise SettingsMismatch(f"{len(band_keys)} band keys given, settings have {self._config.all_bands} bands")
-        self._db.execute(
-            "INSERT INTO kept (doc_id, cluster, size, band_keys, shingles, numbers, owner, text, lead, day)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc_id,
-                cluster,
-                int(size),
-                np.asarray(band_keys, dtype="<u4").tobytes(),
-                np.asarray(shingles, dtype="<u4").tobytes(),
-                np.asarray(numbers, dtype="<u4").tobytes(),
-                owner,
-                text,
-                lead,
-                None if day is None else int(day),
-            ),
-        )
+        self._kept.append((
+            doc_id,
+            cluster,
+            int(size),
+            np.asarray(band_keys, dtype="<u4").tobytes(),
+            np.asarray(shingles, dtype="<u4").tobytes(),
+            np.asarray(numbers, dtype="<u4").tobytes(),
+            owner,
+            text,
+            lead,
+            None if day is None else int(day),
+        ))
+        if owner is None:
+            self._clusters[doc_id] = cluster
+        if len(self._kept) >= self._BATCH:
+            self.flush()
 
     def add_duplicate(self, doc_id: str, kept_id: str, similarity: float | None, rule: str | None = None) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO duplicates (doc_id, cluster, kept_id, similarity, rule) VALUES (?, ?, ?, ?, ?)",
-            (doc_id, self._cluster(kept_id), kept_id, None if similarity is None else float(similarity), rule),
-        )
+        cluster = self._cluster(kept_id)  # first: it may send the rows held
+        self._duplicates.append((doc_id, cluster, kept_id, None if similarity is None else float(similarity), rule))
+        if len(self._duplicates) >= self._BATCH:
+            self.flush()
 
     def _cluster(self, kept_id: str) -> str:
+        if kept_id in self._clusters:
+            return self._clusters[kept_id]
+        self.flush()
         cluster = self._db.execute(
             "SELECT cluster FROM kept WHERE doc_id = ? AND owner IS NULL", (kept_id,)
         ).fetchone()
         if cluster is None:
             raise KeyError(f"kept document {kept_id!r} is not in the index")
+        self._clusters[kept_id] = cluster[0]
         return cluster[0]
 
 

@@ -15,7 +15,7 @@ bucket, so a window still connects them; a huge bucket of unrelated texts
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -61,6 +61,13 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
     are documents already in an index, which were compared with each other
     in earlier runs.
     """
+    n = len(keys)
+    codes = candidate_codes(keys, window, min_right)
+    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+
+
+def candidate_codes(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: int = 0) -> np.ndarray:
+    """``candidate_pairs`` as sorted distinct codes ``i * n + j``."""
     n, bands = keys.shape
     # A pair of near copies shares most bands: its code would be found once
     # per band. So the codes found are merged into the distinct sorted ones
@@ -68,27 +75,49 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
     codes = np.zeros(0, dtype=np.int64)
     found: list[np.ndarray] = []
     held = 0
+    rows = np.arange(n, dtype=np.uint64)
     for band in range(bands):
-        col = keys[:, band]
-        order = np.argsort(col, kind="stable")
-        ordered = col[order]
-        for step in range(1, min(window, n - 1) + 1):
-            same = np.flatnonzero(ordered[step:] == ordered[:-step])
-            if len(same) == 0:
-                break
-            left = order[same]
-            right = order[same + step]
-            lo = np.minimum(left, right)
-            hi = np.maximum(left, right)
-            keep = hi >= min_right
-            found.append(lo[keep].astype(np.int64) * n + hi[keep])
+        for left, right in _bucket_pairs(keys[:, band], rows, window):
+            keep = right >= min_right
+            found.append(left[keep] * n + right[keep])
             held += len(found[-1])
         if held >= max(len(codes), 4 * n):
             codes, found, held = _merged(codes, found), [], 0
-    codes = _merged(codes, found)
-    if not len(codes):  # no pair, or only pairs of index documents
-        return np.zeros((0, 2), dtype=np.int64)
-    return np.stack([codes // n, codes % n], axis=1)
+    return _merged(codes, found)
+
+
+def _bucket_pairs(column: np.ndarray, rows: np.ndarray, window: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(left, right)`` row arrays, ``left < right``: each member of a
+    bucket of one band paired with each of the ``window`` members before it.
+
+    One sort of (key, row) packed in 64 bits puts each bucket's rows in
+    order; only the members of buckets of two or more go on (most keys are
+    one document's), and each step keeps only the members that still have
+    a partner that far on, so the work follows the pairs, not ``n * window``.
+    """
+    packed = column.astype(np.uint64)
+    packed <<= np.uint64(32)
+    packed |= rows
+    packed.sort()
+    key = packed >> np.uint64(32)
+    same = key[1:] == key[:-1]
+    shared = np.zeros(len(packed), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    del same
+    doc = (packed[shared] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    if not len(doc):
+        return
+    key = key[shared]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    end = np.repeat(starts + sizes, sizes)  # where each member's bucket ends
+    at = np.arange(len(doc), dtype=np.int64)
+    for step in range(1, window + 1):
+        at = at[at + step < end[at]]
+        if not len(at):
+            break
+        yield doc[at], doc[at + step]
 
 
 def _merged(codes: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
@@ -97,6 +126,7 @@ def _merged(codes: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
         return codes
     more = np.concatenate(found)
     more.sort()
+    more = more[np.concatenate(([True], more[1:] != more[:-1]))] if len(more) else more
     # Two sorted runs: the stable sort (a merge sort) joins them in one pass.
     both = np.concatenate([codes, more])
     both.sort(kind="stable")
@@ -109,12 +139,9 @@ def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:
     from .anchors import anchor_pairs
 
     split = config.band_columns
-    pairs = candidate_pairs(keys[:, :split], min_right=min_right)
-    if config.anchor_count == 0:
-        return pairs
-    more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right)
-    if not len(more):
-        return pairs
     n = len(keys)
-    codes = np.unique(np.concatenate([pairs[:, 0] * n + pairs[:, 1], more[:, 0] * n + more[:, 1]]))
-    return np.stack([codes // n, codes % n], axis=1)
+    codes = candidate_codes(keys[:, :split], min_right=min_right)
+    if config.anchor_count:
+        more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right)
+        codes = _merged(codes, [more[:, 0] * n + more[:, 1]])
+    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)

@@ -440,3 +440,17 @@ def test_a_story_written_again_is_one_story():
     follow_up = "PORT OF LAKESIDE STRIKE TALKS TO RESUME" + REWRITTEN[REWRITTEN.index("\n"):]
     assert {d.status for d in Dedup()([dated("a", STRIKE, "1987-03-16"), dated("b", follow_up, "1987-03-16")])} \
         == {KEPT}
+
+
+def test_a_subject_ends_at_the_first_word_both_headlines_have():
+    from pipeline.dedup.subjects import other_subjects
+
+    body = "\n\nHog prices opened 1.00 dlr higher, private sources said. Top 51.50 dlrs per cwt. Receipts 2,000 head."
+    lakeside, st_mary = "LAKESIDE HOGS UP 1.00 DLR - PRIVATE SOURCES" + body, "ST MARY HOGS OPEN UP 1.00 DLR - PRIVATE" + body
+    assert other_subjects(lead(lakeside, 50), lead(st_mary, 50))
+    assert verified(lakeside, st_mary) == "" and verified(lakeside, st_mary, DedupConfig(template_guard=False)) != ""
+    # A letter alone is a piece of an abbreviation, not a word the headlines share.
+    story = ("\n\nVesta Oil said it had bought a 50 pct stake in Harbour Fuels Co, an independent U.S. fuel "
+             "distributor. Terms were not disclosed. The rest of Harbour Fuels is held by its founders.")
+    one, two = "NORDLAND UNIT VESTA BUYS STAKE IN U.S. FIRM" + story, "NORWAY'S VESTA BUYS STAKE IN U.S. FIRM" + story
+    assert not other_subjects(lead(one, 50), lead(two, 50)) and verified(one, two) != ""

@@ -7,7 +7,8 @@ headline and nearly all of the text, and the template guard sees no name
 in the subject when the headline is in capitals and the text never
 writes the name again. So two texts whose headlines begin with other
 words and then agree (the first run of two or more tokens the headlines
-share comes after a run of each), where each text's opening words appear
+share, or the first word of two letters or more that both have, comes
+after a run of each), where each text's opening words appear
 nowhere in the other's lead and none is a near spelling or abbreviation
 of the other's ("INT'L" and "INTERNATIONAL"), are two reports, not copies,
 unless all the rest of their leads is the same (a copy whose opening
@@ -29,6 +30,14 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     if not runs or runs[0][0] == 0 or runs[0][1] == 0:
         return False  # the headlines begin alike, or one only adds words before the other
     i, j, _ = runs[0]
+    # The subject ends at the first word the other headline has too, when
+    # that comes before the shared run ("JOLIET HOGS UP" and "ST JOSEPH HOGS
+    # OPEN UP"); a letter alone is a piece of an abbreviation ("U.S.", "ITALY'S").
+    in_a, in_b = set(head_a), set(head_b)
+    i = next((k for k, t in enumerate(head_a[:i]) if t in in_b and len(t) > 1), i)
+    j = next((k for k, t in enumerate(head_b[:j]) if t in in_a and len(t) > 1), j)
+    if i == 0 or j == 0:
+        return False  # the headlines begin with a word they share
     words_a, words_b = set(a.tokens), set(b.tokens)
     own_a = [t for t in head_a[:i] if t not in words_b]
     own_b = [t for t in head_b[:j] if t not in words_a]

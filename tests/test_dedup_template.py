@@ -454,3 +454,14 @@ def test_a_subject_ends_at_the_first_word_both_headlines_have():
              "distributor. Terms were not disclosed. The rest of Harbour Fuels is held by its founders.")
     one, two = "NORDLAND UNIT VESTA BUYS STAKE IN U.S. FIRM" + story, "NORWAY'S VESTA BUYS STAKE IN U.S. FIRM" + story
     assert not other_subjects(lead(one, 50), lead(two, 50)) and verified(one, two) != ""
+
+
+def test_a_story_written_again_across_runs(tmp_path):
+    """The index keeps the leads and days the rewrite rule reads: a later run decides as one run would."""
+    index = tmp_path / "index.sqlite"
+    assert [d.status for d in Dedup(index_path=index)([dated("a", STRIKE, "1987-03-16 11:47")])] == [KEPT]
+    later = list(Dedup(index_path=index)([dated("b", REWRITTEN, "1987-03-16 12:32")]))
+    assert later[0].status == DUPLICATE and later[0].duplicate_of == "a" and later[0].rule == "rewrite"
+    other_day = tmp_path / "other.sqlite"
+    list(Dedup(index_path=other_day)([dated("a", STRIKE, "1987-03-16 11:47")]))
+    assert [d.status for d in Dedup(index_path=other_day)([dated("b", REWRITTEN, "1987-03-17")])] == [KEPT]

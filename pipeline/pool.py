@@ -89,7 +89,7 @@ def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter
     try:
         for chunk in _chunks(docs):
             with _ctrl_c_deferred(first=not in_flight and not finished):
-                in_flight.append(pool.submit(_work, chunk))
+                in_flight.append(_submit(pool, chunk))
             # Hand on whatever is done, oldest first, without waiting...
             while in_flight and in_flight[0].done():
                 yield from _results(in_flight.popleft(), seconds)
@@ -129,6 +129,13 @@ def _ctrl_c_deferred(first: bool) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
     if caught:
         raise KeyboardInterrupt
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[Document]):
+    try:
+        return pool.submit(_work, chunk)
+    except BrokenProcessPool as exc:  # a worker died while earlier chunks were out
+        raise WorkerFailed(f"a worker process died while cleaning documents ({exc})") from None
 
 
 def _results(future, seconds: Counter) -> list[Document]:

@@ -64,7 +64,7 @@ class Document:
     duplicate_of: str | None = None
     similarity: float | None = None
     # Why the dedup stage called it a duplicate: "exact", "jaccard",
-    # "containment" or "char" (see pipeline.dedup.verify).
+    # "containment", "first_version", "rewrite" or "char" (see pipeline.dedup.verify).
     rule: str | None = None
     removed: tuple[Removal, ...] = ()
     # Layout of each paragraph of ``content`` as the page showed it

@@ -57,7 +57,8 @@ SCHEMA_DOC = {
     "metadata.reason": "string: why a record was rejected or empty, else null",
     "metadata.duplicate_of": "string: the kept copy's id for duplicates, else null",
     "metadata.similarity": "double: verified similarity to duplicate_of or superseded_by, else null",
-    "metadata.duplicate_rule": "string: for duplicates, the rule that matched (exact, jaccard, containment, char)",
+    "metadata.duplicate_rule": "string: for duplicates, the rule that matched "
+                               "(exact, jaccard, containment, first_version, rewrite, char)",
     "metadata.superseded_by": "string: for superseded records, the id of the newer version",
 }
 

@@ -48,11 +48,13 @@ def test_verifying_in_worker_processes_gives_the_same_arrays(monkeypatch):
 
     args = (pairs, signed.shingles, signed.offsets, config)
     kwargs = dict(numbers=(signed.numbers, signed.number_offsets), leads=lead)
-    one = verify_many(*args, **kwargs)
-    two = stage_module.verify_parallel(*args, workers=2, **kwargs)
-    assert one[0].any() and not one[0].all()  # some pairs pass, some not
-    for a, b in zip(one, two):
-        assert a.dtype == b.dtype and np.array_equal(a, b)
+    accepted, similarity, rule = verify_many(*args, **kwargs)
+    assert accepted.any() and not accepted.all()  # some pairs pass, some not
+    want = (np.flatnonzero(accepted), similarity[accepted], rule[accepted])
+    for workers in (1, 2):
+        got = stage_module.verify_parallel(*args, workers=workers, **kwargs)
+        for a, b in zip(want, got):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
 def index_rows(path) -> list:

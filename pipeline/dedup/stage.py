@@ -34,7 +34,7 @@ from ..document import DUPLICATE, KEPT, Document
 from .cluster import resolve
 from .config import DedupConfig
 from .dates import day_of
-from .index import DedupIndex, pack_text, unpack_text
+from .index import DedupIndex, pack_lead, pack_text, unpack_text
 from .anchors import anchor_keys, plain_pairs
 from .lsh import band_keys, candidates
 from .minhash import minhash_csr
@@ -55,7 +55,7 @@ class Signed:
     offsets: np.ndarray  # int64, n + 1
     numbers: np.ndarray  # flat uint32, number-token hashes
     number_offsets: np.ndarray
-    leads: list[bytes] | None = None  # ``pack_text`` of each text's lead, when asked for
+    leads: list[bytes] | None = None  # ``pack_lead`` of each text's lead, when asked for
 
     def set_of(self, i: int) -> np.ndarray:
         return self.shingles[self.offsets[i] : self.offsets[i + 1]]
@@ -97,7 +97,7 @@ def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Sign
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
     all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
-    packed = [pack_text(lead_text(text, config.template_lead_words)) for text in texts] if leads else None
+    packed = [pack_lead(lead_text(text, config.template_lead_words)) for text in texts] if leads else None
     return Signed(all_keys, *_join(sets), *_join(numbers), packed)
 
 
@@ -361,7 +361,7 @@ def stored_text(text: str, config: DedupConfig) -> bytes | None:
 def stored_lead(text: str, config: DedupConfig) -> bytes | None:
     """The lead the index keeps for the template guard, the first-version
     and the rewrite rules (None with all off)."""
-    return pack_text(lead_text(text, config.template_lead_words)) if _keeps_leads(config) else None
+    return pack_lead(lead_text(text, config.template_lead_words)) if _keeps_leads(config) else None
 
 
 def _keeps_leads(config: DedupConfig) -> bool:

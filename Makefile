@@ -75,7 +75,7 @@ ENGINE_DOCS ?= $(if $(filter 1,$(BENCH_FULL)),100000,10000)
 SPEED_REPEATS ?= $(if $(filter 1,$(BENCH_FULL)),3,1)
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(TESTS)
-	@echo "== adding inscriptis (the bench extra, for text dumps of pages) to $(VENV)"
+	@echo "== adding the bench extra (inscriptis for text dumps of pages, resiliparse for a speed reference) to $(VENV)"
 	$(BIN)/pip install --progress-bar off -e '.[bench]'
 	@touch $@
 

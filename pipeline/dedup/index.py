@@ -32,7 +32,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
@@ -256,7 +256,8 @@ class DedupIndex:
         first (their duplicates refer to them); a repeated id is answered by
         its first occurrence; direct copies are stored as members.
         """
-        decided = list(decided)
+        if not isinstance(decided, Sized):  # read twice below: a list, or rows made as they are read
+            decided = list(decided)
         with self.write() as writer:
             seen = set()
             for doc_id, kept_id, _, _, _, stored in decided:

@@ -152,10 +152,14 @@ def candidates(keys: np.ndarray, config, min_right: int = 0) -> np.ndarray:
     from .anchors import anchor_pairs
 
     split = config.band_columns
+    # The anchors first: their step needs the most scratch memory, and
+    # their pairs are few, while the bands' codes are most of the pairs.
+    more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right) \
+        if config.anchor_count else np.zeros((0, 2), dtype=np.int64)
+    more = more[:, 0] * len(keys) + more[:, 1]
     codes = candidate_codes(keys[:, :split], min_right=min_right)
-    if config.anchor_count:
-        more = anchor_pairs(keys[:, split:], config.anchor_cap, config.anchor_min_shared, min_right)
-        parts = [codes, more[:, 0] * len(keys) + more[:, 1]]
+    if len(more):
+        parts = [codes, more]
         del codes, more
         codes = _merged(parts)
     return _split(codes, len(keys))

@@ -334,8 +334,23 @@ class Dedup:
                     stored_text(docs[work[pos]].text, self.config), None if signed.leads is None else signed.leads[pos],
                     day_of(docs[work[pos]].meta.get("date")))
 
-        self.index.record((docs[work[pos]].id, kept_id, sim, why, direct, partial(stored, pos))
-                          for pos, kept_id, sim, why, direct in decisions)
+        self.index.record(_Decided(decisions, lambda pos: docs[work[pos]].id, stored))
+
+
+class _Decided:
+    """``DedupIndex.record``'s rows, made as they are read (it reads them
+    twice): a list of a million rows and their callables would be the
+    stage's largest allocation at its end."""
+
+    def __init__(self, decisions: list, id_of, stored) -> None:
+        self._decisions, self._id_of, self._stored = decisions, id_of, stored
+
+    def __len__(self) -> int:
+        return len(self._decisions)
+
+    def __iter__(self):
+        for pos, kept_id, sim, why, direct in self._decisions:
+            yield self._id_of(pos), kept_id, sim, why, direct, partial(self._stored, pos)
 
 
 @contextmanager

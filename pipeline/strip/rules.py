@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ClassVar
 
 from .lines import WORD
 
@@ -31,6 +31,10 @@ class Rule:
     _compiled: re.Pattern = field(init=False, repr=False, compare=False)
 
     _anchored: re.Pattern | None = field(init=False, repr=False, compare=False)
+    # The rule's whole test when it is one regex call (no pre-check, no
+    # tail): ``first_rule`` calls it directly, as most lines are tried on
+    # every rule and match none.
+    bare: Callable[[str], re.Match | None] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Patterns anchored at the start are tried once, at the start (a search
@@ -41,6 +45,10 @@ class Rule:
         join = lambda ps: "|".join(f"(?:{p})" for p in ps)  # noqa: E731
         object.__setattr__(self, "_anchored", re.compile(join(anchored), self.flags) if anchored else None)
         object.__setattr__(self, "_compiled", re.compile(join(free), self.flags) if free else None)
+        bare = None
+        if not (self.needs or self.ends or self.tail) and (self._anchored is None) != (self._compiled is None):
+            bare = self._compiled.search if self._anchored is None else self._anchored.match
+        object.__setattr__(self, "bare", bare)
 
     def matches(self, text: str, words: int, low: str | None = None) -> bool:
         """``low``: ``text`` lower-cased, when the caller has it already."""
@@ -48,7 +56,7 @@ class Rule:
             return False
         if self.needs or self.ends:
             low = text.lower() if low is None else low
-            if self.needs and not _has_any(low, self.needs):
+            if self.needs and not any(n in low for n in self.needs):
                 return False
             if self.ends and not low.rstrip("])").endswith(self.ends):
                 return False
@@ -57,13 +65,6 @@ class Rule:
         if self._anchored is not None and self._anchored.match(text) is not None:
             return True
         return self._compiled is not None and self._compiled.search(text) is not None
-
-
-def _has_any(text: str, parts: tuple[str, ...]) -> bool:
-    for part in parts:
-        if part in text:
-            return True
-    return False
 
 
 def _top_level_branches(pattern: str) -> list[str]:
@@ -104,6 +105,7 @@ class TokenShareRule:
     vocabulary: frozenset[str]
     share: float = 0.6
     max_words: int = 14
+    bare: ClassVar[None] = None  # no single regex: see Rule.bare
 
     def matches(self, text: str, words: int, low: str | None = None) -> bool:
         if words == 0 or words > self.max_words:
@@ -306,38 +308,15 @@ def first_rule(text: str, words: int, rules=RULES) -> str | None:
     if first and (first in _BULLET_CHARS or first.isdigit()):
         text = _BULLET.sub("", text, count=1)
     low = None
-    for max_words, name, bare, rule in _plan(rules):
-        if words > max_words:
+    for rule in rules:
+        if words > rule.max_words:
             continue
-        if bare is not None:
-            if bare(text) is not None:
-                return name
+        if rule.bare is not None:
+            if rule.bare(text) is not None:
+                return rule.name
             continue
         if low is None:
             low = text.lower()
         if rule.matches(text, words, low):
-            return name
-    return None
-
-
-_plans: dict[int, tuple] = {}
-
-
-def _plan(rules) -> tuple:
-    """``rules`` as ``first_rule`` runs them. A rule that is one bare pattern
-    test becomes that regex method: most lines are tried on every rule and
-    match none, so what a rule costs per line counts."""
-    got = _plans.get(id(rules))
-    if got is None or got[0] is not rules:
-        got = _plans[id(rules)] = (rules, tuple((r.max_words, r.name, _bare(r), r) for r in rules))
-    return got[1]
-
-
-def _bare(rule) -> "Callable[[str], re.Match | None] | None":
-    if not isinstance(rule, Rule) or rule.needs or rule.ends or rule.tail:
-        return None
-    if rule._compiled is None:
-        return rule._anchored.match
-    if rule._anchored is None:
-        return rule._compiled.search
+            return rule.name
     return None

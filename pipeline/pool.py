@@ -135,16 +135,20 @@ def _submit(pool: ProcessPoolExecutor, chunk: list[Document]):
     try:
         return pool.submit(_work, chunk)
     except BrokenProcessPool as exc:  # a worker died while earlier chunks were out
-        raise WorkerFailed(f"a worker process died while cleaning documents ({exc})") from None
+        raise _died(exc) from None
 
 
 def _results(future, seconds: Counter) -> list[Document]:
     try:
         docs, spent = future.result()
     except BrokenProcessPool as exc:
-        raise WorkerFailed(f"a worker process died while cleaning documents ({exc})") from None
+        raise _died(exc) from None
     seconds.update(spent)
     return docs
+
+
+def _died(exc: BrokenProcessPool) -> WorkerFailed:
+    return WorkerFailed(f"a worker process died while cleaning documents ({exc})")
 
 
 def _chunks(docs: Iterator[Document]) -> Iterator[list[Document]]:

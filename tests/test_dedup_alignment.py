@@ -40,6 +40,35 @@ def difflib_runs(a: tuple, b: tuple) -> list[tuple[int, int, int]]:
     return [tuple(m) for m in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() if m[2] >= 2]
 
 
+def dynamic_runs(a: tuple, b: tuple) -> tuple[list[tuple[int, int, int]], bool]:
+    """The recursion of ``_shared_runs`` done the plain way: a table of run
+    lengths for each part, ties counted as the scan meets them."""
+    found, unique, todo = [], True, [(0, len(a), 0, len(b))]
+    while todo:
+        alo, ahi, blo, bhi = todo.pop()
+        best_i = best_j = size = ties = 0
+        ending: dict[int, int] = {}
+        for i in range(alo, ahi):
+            here = {}
+            for j in range(blo, bhi):
+                if a[i] == b[j]:
+                    k = here[j] = ending.get(j - 1, 0) + 1
+                    if k > size:
+                        best_i, best_j, size, ties = i - k + 1, j - k + 1, k, 0
+                    elif k == size:
+                        ties += 1
+            ending = here
+        if size < 2:
+            continue
+        found.append((best_i, best_j, size))
+        unique = unique and not ties
+        if alo < best_i and blo < best_j:
+            todo.append((alo, best_i, blo, best_j))
+        if best_i + size < ahi and best_j + size < bhi:
+            todo.append((best_i + size, ahi, best_j + size, bhi))
+    return sorted(found), unique
+
+
 def difflib_anchors(a: tuple, b: tuple) -> list[tuple[int, int, int]]:
     """The guard's anchors as first written: the common start and end (the guard's own), then difflib on
     the middle."""
@@ -56,6 +85,12 @@ def difflib_anchors(a: tuple, b: tuple) -> list[tuple[int, int, int]]:
 def test_shared_runs_are_difflibs(a, b):
     assert _shared_runs(a, b)[0] == difflib_runs(a, b)
     assert _alignment(a, b)[0] == difflib_anchors(a, b)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TOKENS, TOKENS)
+def test_shared_runs_see_the_ties_a_table_of_run_lengths_sees(a, b):
+    assert _shared_runs(a, b) == dynamic_runs(a, b)
 
 
 @settings(max_examples=400, deadline=None)

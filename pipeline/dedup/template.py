@@ -153,16 +153,25 @@ def _first_tokens(words: int) -> re.Pattern:
     return re.compile(rf"(?>\W*+(?>[^\W\d]++(?!\d)|{_TOKEN_BODY})){{{words}}}")
 
 
+# What a word of a lead may be besides its kind: a plain word (no data of
+# its own, "NA" and "nil" not among them) capitalised, or in lower case.
+NOT_PLAIN, CAPITAL, LOWER = 0, 1, 2
+
+
 @lru_cache(maxsize=1 << 16)
-def _read(word: str) -> tuple[str, int]:
-    """A word as compared (case folded, a month or weekday spelt out) and its kind."""
+def _read(word: str) -> tuple[str, int, int]:
+    """A word as compared (case folded, a month or weekday spelt out), its
+    kind, and ``CAPITAL`` or ``LOWER`` for a plain word (else ``NOT_PLAIN``)."""
     token = word.casefold()
     token = _CALENDAR.get(token, token)
     if token in _DIRECTIONS:
-        return _DIRECTIONS[token], DIRECTION
+        return _DIRECTIONS[token], DIRECTION, NOT_PLAIN
     if token in _STAGES:
-        return "expected", STAGE
-    return token, _kind(word, token)
+        return "expected", STAGE, NOT_PLAIN
+    kind = _kind(word, token)
+    if kind != WORD or token in _NO_FIGURE:
+        return token, kind, NOT_PLAIN
+    return token, kind, CAPITAL if word[0].isupper() else LOWER
 
 
 def _kind(word: str, token: str) -> int:
@@ -187,63 +196,68 @@ def read_lead(cut: str, words: int) -> Lead:
     """``lead`` of the start of a text that ``lead_text`` has cut already."""
     tokens: list[str] = []
     kinds: list[int] = []
-    # Per token: 1 a capitalised word opening a sentence, 2 a word of a line
-    # in capitals (a headline), 0 otherwise; both are names or not by what
-    # the rest of the lead shows (below).
-    doubtful: list[int] = []
+    # Tokens whose kind the whole lead decides (below): a capitalised word
+    # opening a sentence, a word of a line in capitals (a headline).
+    openers: list[int] = []
+    capitals: list[int] = []
     lower: set[str] = set()
     names: set[str] = set()
-    marked = False
     start = True
     head = None
-    read, markers, no_figure = _read, _MARKERS, _NO_FIGURE  # locals: this loop is the guard's main cost
     for line in unicodedata.normalize("NFKC", cut).split("\n"):
         if not line.strip():
             start = True
             continue
         if head is None and tokens:
             head = len(tokens)
-        mixed = line != line.upper()
+        found = _TOKEN_STOP.findall(line)  # each token with the ".", "?" or "!" right after it
+        if not found:
+            continue
+        read = [_read(word) for word, _ in found]
+        first = len(tokens)
+        tokens += [token for token, _, _ in read]
+        line_kinds = [kind for _, kind, _ in read]
         tickers = [m.span() for m in _TICKER.finditer(line)] if "<" in line else ()
-        at = [m.start() for m in _TOKEN.finditer(line)] if tickers else repeat(0)
-        # Each token with the full stop, "?" or "!" right after it, if any:
-        # the next word then starts a sentence.
-        for (word, stop), position in zip(_TOKEN_STOP.findall(line), at):
-            token, kind = read(word)
-            if token in markers:
-                marked = True
-            doubt = 0
-            if kind == WORD and token not in no_figure:
-                if tickers and any(a <= position < b for a, b in tickers):
-                    kind = NAME
-                elif not mixed:
-                    doubt = 2
-                elif word[0].isupper():
-                    kind = NAME
-                    if start:
-                        doubt = 1
+        if tickers:  # a word inside angle brackets is a name
+            for k, position in zip(range(len(read)), (m.start() for m in _TOKEN.finditer(line))):
+                if read[k][2] and any(a <= position < b for a, b in tickers):
+                    line_kinds[k] = NAME
+                    read[k] = (read[k][0], NAME, NOT_PLAIN)
+        if line == line.upper():
+            capitals += [first + k for k, (_, _, plain) in enumerate(read) if plain]
+        else:
+            # The word after a full stop (or the line's first, after one) opens a sentence.
+            opens = start
+            for k, (token, _, plain) in enumerate(read):
+                if plain == CAPITAL:
+                    line_kinds[k] = NAME
+                    if opens:
+                        openers.append(first + k)
                     else:
                         names.add(token)
-                else:
+                elif plain == LOWER:
                     lower.add(token)
-            tokens.append(token)
-            kinds.append(kind)
-            doubtful.append(doubt)
-            start = bool(stop)
+                opens = bool(found[k][1])
+        kinds += line_kinds
+        start = bool(found[-1][1])
     # A word opening a sentence is a name unless the lead writes it in lower
     # case; a word of a headline in capitals is one if the lead writes it as
     # a name ("PHILLIPS RAISES ..." and "Phillips Petroleum Corp said").
-    data = [
-        (WORD if t in lower else k) if d == 1 else (NAME if t in names else k) if d == 2 else k
-        for t, k, d in zip(tokens, kinds, doubtful)
-    ]
+    data = kinds
+    for i in openers:
+        if tokens[i] in lower:
+            data[i] = WORD
+    for i in capitals:
+        if tokens[i] in names:
+            data[i] = NAME
+    marked = not _MARKERS.isdisjoint(tokens)
     # In a headline, four digits that read as a time of day are one ("LONDON
     # OILS 1330", against "LONDON OILS CLOSING").
     for i in range(len(tokens) if head is None else head):
         if data[i] == FIGURE and _HHMM.fullmatch(tokens[i]):
             data[i] = TIME
     # A day next to its month is part of a date ("April 7", "7 April").
-    for i, t in enumerate(tokens):
+    for i, t in enumerate(tokens) if CALENDAR in data else ():
         if data[i] == FIGURE and _DAY.fullmatch(t) and 0 < int(t) <= 31 and (
                 (i and data[i - 1] == CALENDAR and tokens[i - 1] in _MONTHS)
                 or (i + 1 < len(tokens) and data[i + 1] == CALENDAR and tokens[i + 1] in _MONTHS)):
@@ -369,32 +383,50 @@ def _shared_runs(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[tuple[int
     then in ``b``, of equally long ones), then do the same left and right
     of it. A part of the leads whose longest shared run is one token holds
     no run of two, so it is not searched further; ties there change nothing.
+
+    The maximal runs (a diagonal of equal tokens that cannot be extended)
+    are listed once, from one sort of the pairs of equal tokens; the longest
+    run inside a part of the leads is the longest piece of one of them
+    inside it, so the recursion compares no tokens: most pairs share a
+    handful of runs of two or more.
     """
     where: dict[str, list[int]] = {}
     for j, token in enumerate(b):
         where.setdefault(token, []).append(j)
+    # Each pair of equal tokens as one number, diagonal first: sorted, the
+    # cells of a run are consecutive numbers (a cell's row is below the width).
+    width, shift = len(a) + 1, len(a)
+    nothing: list[int] = []
+    cells = sorted([(j - i + shift) * width + i for i, token in enumerate(a) for j in where.get(token, nothing)])
+    runs = []  # (start in a, start in b, length) of each maximal run of two tokens or more
+    first = last = -2
+    for cell in cells:
+        if cell == last + 1:
+            last = cell
+            continue
+        if last > first:
+            i = first % width
+            runs.append((i, i + first // width - shift, last - first + 1))
+        first = last = cell
+    if last > first:
+        i = first % width
+        runs.append((i, i + first // width - shift, last - first + 1))
     found = []
     unique = True
-    todo = [(0, len(a), 0, len(b))]
-    nothing: list[int] = []
+    todo = [(0, len(a), 0, len(b))] if runs else []
     while todo:
         alo, ahi, blo, bhi = todo.pop()
-        best_i = best_j = size = ties = 0
-        ending: dict[int, int] = {}  # j -> length of the shared run ending at (i - 1, j)
-        for i in range(alo, ahi):
-            here: dict[int, int] = {}
-            before = ending.get
-            for j in where.get(a[i], nothing):
-                if j < blo:
-                    continue
-                if j >= bhi:
-                    break
-                k = here[j] = before(j - 1, 0) + 1
-                if k > size:
-                    best_i, best_j, size, ties = i - k + 1, j - k + 1, k, 0
-                elif k == size:
-                    ties += 1
-            ending = here
+        best_i = best_j = 0
+        size, ties = 1, 0
+        for i, j, n in runs:
+            cut = max(alo - i, blo - j, 0)
+            k = min(n, ahi - i, bhi - j) - cut
+            if k > size:
+                best_i, best_j, size, ties = i + cut, j + cut, k, 0
+            elif k == size > 1:
+                ties += 1
+                if (i + cut, j + cut) < (best_i, best_j):
+                    best_i, best_j = i + cut, j + cut
         if size < 2:
             continue
         found.append((best_i, best_j, size))

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
 from .fallback import page_paragraphs, quality, rescue
-from .pagemeta import declares_article, declares_product, page_metadata
+from .extractor_meta import extractor_metadata
+from .pagemeta import declares_article, declares_product, page_metadata, structured_author, structured_data
 from .stage import MapStage
 from .timelimit import Overtime, TimeLimit
 
@@ -107,19 +108,30 @@ class Extract(MapStage):
         try:
             tree = _parse(html) if self.config.hints else None
             index = block_index(tree) if tree is not None else {}
+            objects = structured_data(tree) if tree is not None else []
+            # With the parsed page, its metadata is found once, here, and
+            # each reading below is of the text alone.
+            guessed = self._extractor_metadata(tree, objects, doc) if tree is not None else None
+
+            def read(source, include_tables: bool, **options):
+                if tree is None:
+                    return self._bare_extraction(trafilatura, source, doc, include_tables, **options)
+                if guessed is None:  # bare_extraction's metadata step fails on this page: no result
+                    return None
+                return self._bare_extraction(trafilatura, source, doc, include_tables,
+                                             with_metadata=False, **options)
+
             # trafilatura takes the parsed tree as it would have parsed it.
-            result = self._bare_extraction(trafilatura, tree if tree is not None else html, doc,
-                                           self.config.include_tables)
+            result = read(tree if tree is not None else html, self.config.include_tables)
             if self.config.include_tables and _flattened_layout_table(result):
                 # A page laid out with a <table> comes out as one line of
                 # cells; read without tables, its paragraphs survive.
-                retry = self._bare_extraction(trafilatura, html, doc, False)
+                retry = read(html, False)
                 if _text_of(retry).count("\n") > _text_of(result).count("\n"):
                     result = retry
             words = len(_text_of(result).split())
             if self.config.favor_precision and words < self.config.retry_words:
-                retry = self._bare_extraction(trafilatura, html, doc, self.config.include_tables,
-                                              favor_precision=False)
+                retry = read(html, self.config.include_tables, favor_precision=False)
                 if len(_text_of(retry).split()) >= 2 * max(words, 1):
                     result = retry
         except (AssertionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
@@ -128,9 +140,12 @@ class Extract(MapStage):
             return doc.reject(f"HTML the extractor cannot parse ({type(exc).__name__})")
         # Metadata given with the input (a feed's title and date, a crawl's
         # URL) is a fact; the extractor's is a guess that only fills gaps.
-        found = _metadata(result)
+        if tree is None:
+            found = _metadata(result)
+        else:
+            found = dict(guessed) if result is not None else {}  # as bare_extraction drops it
         if self.config.page_metadata and tree is not None:
-            found.update(page_metadata(tree, found.get("title")))
+            found.update(page_metadata(tree, found.get("title"), objects))
         meta = {k: v for k, v in found.items() if not doc.meta.get(k)}
         text = _text_of(result).strip()
         # Strip judges text extracted from a page otherwise than a dump.
@@ -152,7 +167,7 @@ class Extract(MapStage):
             rescued = False
         if (self.config.block_model and tree is not None
                 and (self.config.block_model_on_articles or not article)
-                and (self.config.block_model_on_products or article or not declares_product(tree))):
+                and (self.config.block_model_on_products or article or not declares_product(tree, objects))):
             from .blockmodel import second_opinion  # numpy: only for HTML
 
             paragraphs = second_opinion(tree, paragraphs, article)
@@ -165,12 +180,25 @@ class Extract(MapStage):
         return done.evolve(content="\n\n".join(paragraphs), hints=hints)
 
 
-    def _bare_extraction(self, trafilatura, html: str, doc: Document, include_tables: bool,
-                         favor_precision: bool | None = None):
+    def _extractor_metadata(self, tree, objects: list[dict], doc: Document) -> dict | None:
+        """trafilatura's metadata of the page, without the fields that will
+        not be used (given with the input; the author the page's JSON-LD
+        names, which page_metadata prefers); None where trafilatura's own
+        metadata step would have made bare_extraction give no result."""
+        skip = {name for name in ("author", "date") if doc.meta.get(name)}
+        if self.config.page_metadata and structured_author(objects):
+            skip.add("author")
+        try:
+            return extractor_metadata(tree, doc.meta.get("url"), frozenset(skip))
+        except (ValueError, TypeError):
+            return None
+
+    def _bare_extraction(self, trafilatura, html, doc: Document, include_tables: bool,
+                         favor_precision: bool | None = None, with_metadata: bool = True):
         return trafilatura.bare_extraction(
             html,
             url=doc.meta.get("url"),
-            with_metadata=True,
+            with_metadata=with_metadata,
             include_comments=self.config.include_comments,
             include_tables=include_tables,
             favor_precision=self.config.favor_precision if favor_precision is None else favor_precision,

@@ -104,15 +104,16 @@ def structured_author(objects: list[dict]) -> str | None:
     return None
 
 
-def page_metadata(tree, title: str | None) -> dict:
-    """Title and author from the page, given the extractor's title."""
+def page_metadata(tree, title: str | None, objects: list[dict] | None = None) -> dict:
+    """Title and author from the page, given the extractor's title (and
+    the page's ``structured_data``, when already read)."""
     if tree is None:
         return {}
     out = {}
     better = clean_title(title, headings(tree))
     if better:
         out["title"] = better
-    author = structured_author(structured_data(tree))
+    author = structured_author(structured_data(tree) if objects is None else objects)
     if author:
         out["author"] = author
     return out
@@ -132,9 +133,10 @@ _PRODUCT_OG = frozenset({"product", "og:product", "product.item", "product.group
 _PRODUCT_LD = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
 
 
-def declares_product(tree) -> bool:
+def declares_product(tree, objects: list[dict] | None = None) -> bool:
     """Whether the page calls itself a product (``og:type`` or a JSON-LD
-    Product anywhere on it)."""
+    Product anywhere on it; ``objects``: its ``structured_data``, when
+    already read)."""
     if tree is None:
         return False
     for el in tree.iter("meta"):
@@ -142,7 +144,7 @@ def declares_product(tree) -> bool:
             if (el.get("content") or "").strip().lower() in _PRODUCT_OG:
                 return True
             break
-    for obj in structured_data(tree):
+    for obj in structured_data(tree) if objects is None else objects:
         kinds = obj.get("@type")
         kinds = kinds if isinstance(kinds, list) else [kinds]
         if any(isinstance(k, str) and k.strip().lower() in _PRODUCT_LD for k in kinds):

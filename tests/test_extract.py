@@ -194,7 +194,7 @@ class _Result:
 def test_precision_mode_retries_with_default_settings_when_it_finds_little(monkeypatch, short, long, picked):
     calls = []
 
-    def fake(self, trafilatura, html, doc, include_tables, favor_precision=None):
+    def fake(self, trafilatura, html, doc, include_tables, favor_precision=None, with_metadata=True):
         precise = self.config.favor_precision if favor_precision is None else favor_precision
         calls.append(precise)
         return _Result(short if precise else long)

@@ -107,7 +107,8 @@ class Extract(MapStage):
 
         try:
             tree = _parse(html) if self.config.hints else None
-            index = block_index(tree) if tree is not None else {}
+            keys: list = []  # every <p> with its text, read with the index for sibling_chunks
+            index = block_index(tree, keys) if tree is not None else {}
             objects = structured_data(tree) if tree is not None else []
             # With the parsed page, its metadata is found once, here, and
             # each reading below is of the text alone.
@@ -156,7 +157,7 @@ class Extract(MapStage):
         if len(paragraphs) > self.config.max_paragraphs:
             return done.reject(f"extracted text has too many paragraphs (over {self.config.max_paragraphs:,})")
         if self.config.sibling_chunks:
-            paragraphs = sibling_chunks(tree, paragraphs)
+            paragraphs = sibling_chunks(tree, paragraphs, keys=keys)
         page = page_paragraphs(tree) if tree is not None else None
         article = tree is not None and declares_article(tree)
         # A page that calls itself an article has one main text: the

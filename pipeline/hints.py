@@ -26,18 +26,26 @@ def _key(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip().lower()
 
 
-def block_index(tree) -> dict[str, Hint]:
+def block_index(tree, paragraph_keys: list | None = None) -> dict[str, Hint]:
     """Hint of every block element of ``tree`` by its normalised text; the first
     element with a given text wins (the copy in the article comes first more
-    often than not, and either is a guess)."""
+    often than not, and either is a guess).
+
+    ``paragraph_keys``, when given, receives (element, normalised text) of
+    every <p> in page order, read in the same pass, for ``sibling_chunks``.
+    """
     index: dict[str, Hint] = {}
     if tree is None:
         return index
     for el in tree.iter(*BLOCK_TAGS):
         text = el.text_content()
         if len(text) > _MAX_CHARS:
+            if paragraph_keys is not None and el.tag == "p":
+                paragraph_keys.append((el, _key(text)))
             continue
         key = _key(text)
+        if paragraph_keys is not None and el.tag == "p":
+            paragraph_keys.append((el, key))
         if not key or key in index:
             continue
         linked = sum(len(_key(a.text_content())) for a in el.iter("a"))
@@ -64,37 +72,44 @@ def _signature(el, levels: int = 3) -> tuple:
     return tuple(sig)
 
 
-def sibling_chunks(tree, paragraphs: list[str], min_words: int = 8) -> list[str]:
+def paragraph_keys(tree) -> list:
+    """(element, normalised text) of every <p> of ``tree``, in page order."""
+    return [(p, _key(p.text_content())) for p in tree.iter("p")]
+
+
+def sibling_chunks(tree, paragraphs: list[str], min_words: int = 8, keys: list | None = None) -> list[str]:
     """``paragraphs`` with the <p> paragraphs of the page's other containers
     built like the ones the article came from (same tag and class three
-    levels up), in page order. Unchanged when there are none."""
+    levels up), in page order. Unchanged when there are none. ``keys``: the
+    page's ``paragraph_keys``, when already read."""
     if tree is None or not paragraphs:
         return paragraphs
+    if keys is None:
+        keys = paragraph_keys(tree)
     by_key = {}
-    for p in tree.iter("p"):
-        by_key.setdefault(_key(p.text_content()), p)
+    for p, key in keys:
+        by_key.setdefault(key, p)
     found = [by_key.get(_key(text)) for text in paragraphs]
     containers = {p.getparent() for p in found if p is not None and p.getparent() is not None}
     sigs = {_signature(c) for c in containers if c.get("class")}
     if not sigs:
         return paragraphs
-    # Page order of every element: only now, as most pages stop above.
-    order = {el: i for i, el in enumerate(tree.iter())}
+    # Page order of the <p> elements: only now, as most pages stop above.
+    # (Normalised text ignores runs of spaces, so the keys serve below too.)
+    order = {p: i for i, (p, _) in enumerate(keys)}
     pos = [order[p] if p is not None else None for p in found]
     have = {_key(t) for t in paragraphs}
     extra = []
-    for p in tree.iter("p"):
+    for at, (p, key) in enumerate(keys):
         parent = p.getparent()
         if parent is None or parent in containers or _signature(parent) not in sigs:
             continue
-        text = " ".join(p.text_content().split())
-        key = _key(text)
         if len(key.split()) < min_words or key in have:
             continue
         if any(a.tag in _SKIP_ANCESTORS for a in p.iterancestors()):
             continue
         have.add(key)
-        extra.append((order[p], text))
+        extra.append((at, " ".join(p.text_content().split())))
     if not extra:
         return paragraphs
     # Unmatched paragraphs (headings, list items) stay after the one before.

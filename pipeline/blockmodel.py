@@ -166,14 +166,29 @@ def shipped_model():
     data = json.loads(raw)
     if data.get("features") != FEATURES:
         raise RuntimeError("data/blocks.json was trained on other features; rebuild it (bench/train_blocks.py)")
-    return Trees.from_dict(data["trees"]), data.get("add_at", 0.7), data.get("drop_below", 0.3)
+    return Trees.from_dict(data["trees"]), {k: tuple(v) for k, v in data["thresholds"].items()}
 
 
-def second_opinion(tree, paragraphs: list[str], declares_article: bool) -> list[str]:
+# Thresholds are chosen per kind of page: on a page that calls itself an
+# article (og:type, JSON-LD) the extractor's one main text is right more
+# often, and adds that help wcxb_dev articles cost scrapinghub_aeb ones; on
+# product pages most blocks left out are cards of other products, so only
+# the surest are added.
+KINDS_OF_PAGE = ("page", "article", "product")
+
+
+def kind_of_page(declares_article: bool, declares_product: bool) -> str:
+    return "article" if declares_article else "product" if declares_product else "page"
+
+
+def second_opinion(tree, paragraphs: list[str], declares_article: bool, declares_product: bool = False) -> list[str]:
     """``paragraphs`` (the extractor's) as the shipped block model amends them."""
+    model, thresholds = shipped_model()
+    add_at, drop_below = thresholds[kind_of_page(declares_article, declares_product)]
+    if add_at > 1 and drop_below < 0:  # the model may neither add nor drop here
+        return paragraphs
     blocks = page_blocks(tree)
     if not blocks:
         return paragraphs
-    model, add_at, drop_below = shipped_model()
     x = features(blocks, "\n".join(paragraphs), declares_article)
     return merge(paragraphs, blocks, model.predict(x), x[:, EXTRACTED], add_at, drop_below)

@@ -5,7 +5,8 @@ import numpy as np
 from hypothesis import given, strategies as st
 from lxml import html as lxml_html
 
-from pipeline.blockmodel import EXTRACTED, FEATURES, Reference, features, merge, second_opinion, tokens
+from pipeline.blockmodel import (EXTRACTED, FEATURES, KINDS_OF_PAGE, Reference, features, merge, second_opinion,
+                                 shipped_model, tokens)
 from pipeline.blocks import page_blocks
 
 PAGE = """<html><head><title>t</title><style>p{}</style></head><body>
@@ -111,17 +112,36 @@ def _with_head(head: str) -> str:
     return PAGE.replace("<title>t</title>", "<title>t</title>" + head)
 
 
-def test_extract_asks_the_block_model_except_on_declared_articles_and_products(monkeypatch):
+def test_extract_asks_the_block_model_with_the_kind_of_page(monkeypatch):
     import pipeline.blockmodel as bm
     from pipeline.document import HTML, Document
-    from pipeline.extract import Extract
+    from pipeline.extract import Extract, ExtractConfig
 
     asked = []
-    monkeypatch.setattr(bm, "second_opinion", lambda tree, paragraphs, article: asked.append(1) or paragraphs)
+    monkeypatch.setattr(bm, "second_opinion", lambda tree, paragraphs, article, product:
+                        asked.append(bm.kind_of_page(article, product)) or paragraphs)
     ld = '<script type="application/ld+json">{"@type": "Product", "name": "Pump"}</script>'
-    heads = {"": 1, '<meta property="og:type" content="article">': 0, '<meta property="og:type" content="product">': 0,
-             ld: 0, '<meta property="og:type" content="website">': 1}
-    for head, calls in heads.items():
+    heads = {"": "page", '<meta property="og:type" content="article">': "article",
+             '<meta property="og:type" content="product">': "product", ld: "product",
+             '<meta property="og:type" content="website">': "page"}
+    # By default declared articles are left to the extractor.
+    for head, kind in heads.items():
         asked.clear()
         Extract().process(Document(id="p", source="p.html", content=_with_head(head), kind=HTML))
-        assert len(asked) == calls, head
+        assert asked == ([] if kind == "article" else [kind]), head
+    config = ExtractConfig(block_model_on_articles=True)
+    for head, kind in heads.items():
+        asked.clear()
+        Extract(config).process(Document(id="p", source="p.html", content=_with_head(head), kind=HTML))
+        assert asked == [kind], head
+    config = ExtractConfig(block_model_on_products=False)
+    for head, kind in heads.items():
+        asked.clear()
+        Extract(config).process(Document(id="p", source="p.html", content=_with_head(head), kind=HTML))
+        assert asked == ([kind] if kind == "page" else []), head
+
+
+def test_every_kind_of_page_has_shipped_thresholds():
+    _, thresholds = shipped_model()
+    assert set(thresholds) == set(KINDS_OF_PAGE)
+    assert all(len(pair) == 2 for pair in thresholds.values())

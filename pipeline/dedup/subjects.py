@@ -38,7 +38,7 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     j = next((k for k, t in enumerate(head_b[:j]) if t in in_a and len(t) > 1), j)
     if i == 0 or j == 0:
         return False  # the headlines begin with a word they share
-    words_a, words_b = set(a.tokens), set(b.tokens)
+    words_a, words_b = a.vocabulary, b.vocabulary
     own_a = [t for t in head_a[:i] if t not in words_b]
     own_b = [t for t in head_b[:j] if t not in words_a]
     if len(own_a) < i or len(own_b) < j:

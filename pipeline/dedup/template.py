@@ -65,8 +65,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import repeat
+from functools import cached_property, lru_cache
 
 from .config import DedupConfig
 
@@ -133,6 +132,11 @@ class Lead:
     marked: bool  # a correction or repeat by its own account
     whole: bool = False  # the whole text, not cut at the lead's length
     head: int = 0  # tokens of the first line (the headline)
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The lead's distinct tokens (a lead is compared with several others)."""
+        return frozenset(self.tokens)
 
 
 def lead_text(text: str, words: int) -> str:
@@ -461,7 +465,7 @@ def substitutions(a: Lead, b: Lead, longest: int = 5,
     when already known.
     """
     found = data_places = places = 0
-    in_a, in_b = set(a.tokens), set(b.tokens)
+    in_a, in_b = a.vocabulary, b.vocabulary
     blocks = list(_anchors(a.tokens, b.tokens) if blocks is None else blocks)
     if a.whole and b.whole:
         blocks.append((len(a.tokens), len(b.tokens), 0))  # both end there: the last runs compare too
@@ -546,7 +550,7 @@ def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> 
     and end, as ``substitutions`` could count them (a name only if ``b``
     never mentions it)."""
     start, end = ends
-    other = set(b.tokens)
+    other = b.vocabulary
     stage_is_time = STAGE in kinds
     return {_as_time(k) if stage_is_time else k
             for t, k in zip(a.tokens[start : len(a.tokens) - end], a.data[start : len(a.data) - end])

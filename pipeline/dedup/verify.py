@@ -14,6 +14,11 @@ distinct shingle hash sets satisfy one of:
 The reported similarity is the Jaccard when that rule holds, else the
 containment.
 
+Most candidate pairs share little. Before any intersection, a 512-bit
+bitmap of each set rules out the pairs that cannot share the least
+containment any rule in use accepts (``may_share``): the decisions are those
+of intersecting every pair, for a small part of the work.
+
 A story written again (rule ``rewrite``) shares less: at least
 ``rewrite_containment`` of the smaller set and ``rewrite_min_shared``
 shingles, with a Jaccard of ``rewrite_min_jaccard``, and says what it is:

@@ -251,14 +251,24 @@ _VOID = frozenset(
 )
 
 
+# Where a start tag of an element that is not void may begin: every start
+# tag the scan counts begins at one of these.
+_OPENING = re.compile(r"<(?!(?:%s)(?![a-zA-Z0-9:-]))[a-zA-Z]" % "|".join(sorted(_VOID)), re.I)
+
+
 def _too_deep(html: str, limit: int) -> bool:
     """Whether ``_nesting_depth`` reaches ``limit``.
 
     Depth never exceeds the number of start tags, which is at most the
-    number of "<" not followed by "/": counting those takes a hundredth of
-    the scan, and settles almost every page.
+    number of "<" (not followed by "/"): counting those takes a hundredth
+    of the scan, and settles most pages. Large pages are settled by counting
+    the places where a start tag that is not void may begin (no loop in
+    Python: a fifth of the scan).
     """
-    if html.count("<") - html.count("</") < limit:
+    opened = html.count("<")
+    if opened < limit or opened - html.count("</") < limit:
+        return False
+    if len(_OPENING.findall(html)) < limit:
         return False
     return _nesting_depth(html, limit) >= limit
 

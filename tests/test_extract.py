@@ -244,10 +244,13 @@ def test_chunked_article_keeps_every_chunk():
 
 
 @given(st.lists(st.sampled_from(["<div>", "</div>", "<p>", "<br>", "<span/>", "a < b", "text", "</ div>",
-                                  "<A HREF='x'>", "</a>", "<!-- c -->", "<section class=x>"]), max_size=80),
+                                  "<A HREF='x'>", "</a>", "<!-- c -->", "<section class=x>", "<P>", "<Li>",
+                                  "<link>", "<thead>", "<param>", "<brx>", "<br:x>", "<br-x>", "<img/>",
+                                  "<b title='<i>'>", "<li", ">", "<td class=a>", "<TR>"]), max_size=120),
        st.integers(min_value=1, max_value=60))
 def test_the_quick_nesting_bound_agrees_with_the_scan(parts, limit):
-    from pipeline.extract import _nesting_depth, _too_deep
+    from pipeline.extract import _OPENING, _nesting_depth, _too_deep
 
     html = "".join(parts)
     assert _too_deep(html, limit) == (_nesting_depth(html, limit) >= limit)
+    assert _nesting_depth(html, 10**6) <= len(_OPENING.findall(html))  # the second bound is one

@@ -36,6 +36,23 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _sentence_marks(text: str) -> int:
+    """How many of the characters of ``text`` are ".", "!" or "?"."""
+    return text.count(".") + text.count("!") + text.count("?")
+
+
+def _digits(text: str) -> int:
+    """How many characters of ``text`` are digits (str.isdigit), counted
+    without a loop over every character: the ASCII digits, then any others."""
+    ascii_digits = sum(map(text.count, "0123456789"))
+    if text.isascii():
+        return ascii_digits
+    return ascii_digits + sum(ch.isdigit() for ch in _NON_ASCII.findall(text))
+
+
 class Reference:
     """How much of a block a reference text (the extraction, or gold) holds."""
 
@@ -90,8 +107,8 @@ def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.
         row = [math.log1p(words[i]), link[i], c.depth, i / n, before[i] / total, kept[i],
                *c.marks, *(float(s in c.inside) for s in STRUCTURE), c.heading,
                *(float(c.kind == k) for k in KINDS),
-               100 * sum(ch in ".!?" for ch in text) / len(text),
-               sum(ch.isdigit() for ch in text) / len(text),
+               100 * _sentence_marks(text) / len(text),
+               _digits(text) / len(text),
                float(text[-1] in _SENTENCE_END),
                sum(map(len, split)) / len(split),
                float("©" in text or "copyright" in text.lower()),

@@ -37,6 +37,7 @@ MARKS = {
         r"thread|message|question|answer|item|card|listing|result|doc|docs|markdown)(?:$|[\s_-])", re.I),
     "comment": re.compile(r"comment|reply|respon", re.I),
 }
+_MARKS = tuple(MARKS.values())
 _ANCESTORS = 6
 _PATH = 3
 _MAX_DEPTH = 400
@@ -62,20 +63,27 @@ class Block:
     context: Context
 
 
-def _child_context(ctx: Context, el, tag: str, uid: int) -> Context:
-    marks = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-    counts = ctx.marks
-    if marks:
-        counts = tuple(c + (1 if rx.search(marks) else 0) for c, rx in zip(counts, MARKS.values()))
-    return Context(
-        depth=ctx.depth + 1,
-        marks=counts,
-        inside=ctx.inside | {tag} if tag in STRUCTURE else ctx.inside,
-        heading=int(tag[1]) if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456" else ctx.heading,
-        kind=_KIND.get(tag, ctx.kind),
-        ancestors=(ctx.ancestors + (uid,))[-_ANCESTORS:],
-        path=(ctx.path + ((tag, el.get("class") or ""),))[-_PATH:],
-    )
+# What is known about an element as the walk goes down, as a plain tuple
+# in Context's field order: most elements hold no block's first words, so
+# their Context is never built (page_blocks builds one per block).
+_ROOT = (0, (0, 0, 0), frozenset(), 0, "", (), ())
+
+
+def _child_context(ctx: tuple, el, tag: str, uid: int, seen_marks: dict) -> tuple:
+    depth, counts, inside, heading, kind, ancestors, path = ctx
+    cls, ident, role = el.get("class"), el.get("id"), el.get("role")
+    if cls or ident or role:
+        marks = " ".join(filter(None, (cls, ident, role)))
+        hits = seen_marks.get(marks)
+        if hits is None:  # class names repeat all over a page
+            hits = seen_marks[marks] = tuple(1 if rx.search(marks) else 0 for rx in _MARKS)
+        counts = (counts[0] + hits[0], counts[1] + hits[1], counts[2] + hits[2])
+    if tag in STRUCTURE:
+        inside = inside | {tag}
+    if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+        heading = int(tag[1])
+    return (depth + 1, counts, inside, heading, _KIND.get(tag, kind),
+            (ancestors + (uid,))[-_ANCESTORS:], (path + ((tag, cls or ""),))[-_PATH:])
 
 
 def page_blocks(tree) -> list[Block]:
@@ -86,33 +94,40 @@ def page_blocks(tree) -> list[Block]:
     root = body if body is not None else tree
     out: list[Block] = []
     parts: list[str] = []
-    state = {"link": 0, "ctx": None, "uid": 0}
+    seen_marks: dict = {}
+    # The block being read: its link words and its first words' context; the last element id.
+    link_words, first_ctx, uid = 0, None, 0
 
-    def add(text: str, ctx: Context, in_link: bool) -> None:
+    def add(text: str, ctx: tuple, in_link: bool) -> None:
+        nonlocal link_words, first_ctx
         if not text or text.isspace():
             if text:
                 parts.append(text)
             return
-        if state["ctx"] is None:
-            state["ctx"] = ctx
+        if first_ctx is None:
+            first_ctx = ctx
         parts.append(text)
         if in_link:
-            state["link"] += len(text.split())
+            link_words += len(text.split())
 
     def flush() -> None:
+        nonlocal link_words, first_ctx
+        if not parts:  # nothing read since the last boundary (no words, no context)
+            return
         text = " ".join("".join(parts).split())
         if text:
-            out.append(Block(text, len(text.split()), state["link"], state["ctx"] or Context()))
+            out.append(Block(text, len(text.split()), link_words, Context(*first_ctx)))
         parts.clear()
-        state["link"], state["ctx"] = 0, None
+        link_words, first_ctx = 0, None
 
-    def walk(el, ctx: Context, in_link: bool) -> None:
+    def walk(el, ctx: tuple, in_link: bool) -> None:
+        nonlocal uid
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag or tag in _SKIP or ctx.depth > _MAX_DEPTH:
+        if not tag or tag in _SKIP or ctx[0] > _MAX_DEPTH:
             add(el.tail, ctx, in_link)
             return
-        state["uid"] += 1
-        inner = _child_context(ctx, el, tag, state["uid"])
+        uid += 1
+        inner = _child_context(ctx, el, tag, uid, seen_marks)
         boundary = tag in _BOUNDARY
         if boundary:
             flush()
@@ -124,6 +139,6 @@ def page_blocks(tree) -> list[Block]:
             flush()
         add(el.tail, ctx, in_link)
 
-    walk(root, Context(), False)
+    walk(root, _ROOT, False)
     flush()
     return out

@@ -28,11 +28,19 @@ _KEEP_ROOTS = frozenset(("html", "body", "main", "article"))
 _MAX_DEPTH = 400
 
 
-def _is_chrome(el) -> bool:
+def _is_chrome(el, seen: dict | None = None) -> bool:
     if el.tag in _KEEP_ROOTS:
         return False
-    marks = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-    return bool(marks) and _CHROME.search(marks) is not None
+    cls, ident, role = el.get("class"), el.get("id"), el.get("role")
+    if not (cls or ident or role):
+        return False
+    marks = " ".join(filter(None, (cls, ident, role)))
+    if seen is None:
+        return _CHROME.search(marks) is not None
+    chrome = seen.get(marks)
+    if chrome is None:  # class names repeat all over a page
+        chrome = seen[marks] = _CHROME.search(marks) is not None
+    return chrome
 
 
 def page_paragraphs(tree) -> list[str]:
@@ -43,8 +51,11 @@ def page_paragraphs(tree) -> list[str]:
     root = body if body is not None else tree
     out: list[str] = []
     current: list[str] = []
+    seen: dict = {}
 
     def flush() -> None:
+        if not current:
+            return
         text = " ".join(" ".join(current).split())
         if text:
             out.append(text)
@@ -52,7 +63,7 @@ def page_paragraphs(tree) -> list[str]:
 
     def walk(el, depth: int) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in _DROP or _is_chrome(el) or depth > _MAX_DEPTH:
+        if not tag or tag in _DROP or _is_chrome(el, seen) or depth > _MAX_DEPTH:
             if el.tail:
                 current.append(el.tail)
             return

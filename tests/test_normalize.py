@@ -251,3 +251,44 @@ def test_one_pass_is_a_fixed_point_for_ascii_text(text, rejoin):
     once = _normalize_once(text, config)
     assert _normalize_once(once, config) == once
     assert normalize_text(text, config) == once
+
+
+# Characters near ftfy's rules: mojibake pieces, C1 controls, ligatures, wide
+# forms, separators, combining marks, invisible and control characters.
+_RISKY = list("aZ é’“”–—…Ã©Â\xa0â€™ĳﬁＡ\u3000\x85\x80\x9d\u2028\u0301e\u00adœ×²ØÙ√вЂВΒ€°µ\ufeff\u200b\x07\x1b[m\r\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_RISKY), max_size=24) | st.text(max_size=24))
+def test_a_line_the_guard_lets_through_is_one_ftfy_leaves_alone(line):
+    from pipeline.normalize import _ftfy, _ftfy_untouched
+
+    fix_text, settings_ = _ftfy()
+    if _ftfy_untouched()(line):
+        assert fix_text(line, settings_) == line
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(_RISKY), max_size=30), max_size=6))
+def test_normalising_with_the_guard_is_normalising_without(lines):
+    import pipeline.normalize as nz
+
+    text = "\n".join(lines)
+    with_guard = normalize_text(text)
+    guard = nz._ftfy_untouched
+    nz._ftfy_untouched = lambda: (lambda line: False)  # every non-ASCII line to ftfy
+    try:
+        without = normalize_text(text)
+    finally:
+        nz._ftfy_untouched = guard
+    assert with_guard == without
+
+
+def test_common_typography_is_let_through_without_ftfy():
+    from pipeline.normalize import _ftfy_untouched
+
+    untouched = _ftfy_untouched()
+    assert untouched("“Yes,” she said – ‘no’ — café, naïve, Malmö…\n")
+    assert not untouched("CafÃ© au lait")  # mojibake: ftfy's turn
+    assert not untouched("ﬁnal")  # a ligature
+    assert not untouched("Cafe\u0301")  # not in NFC

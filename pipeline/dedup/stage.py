@@ -97,7 +97,7 @@ def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Sign
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
     all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
-    packed = [pack_lead(lead_text(text, config.template_lead_words)) for text in texts] if leads else None
+    packed = [stored_lead(text, config) for text in texts] if leads else None
     return Signed(all_keys, *_join(sets), *_join(numbers), packed)
 
 

@@ -26,27 +26,28 @@ def _key(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip().lower()
 
 
-def block_index(tree, paragraph_keys: list | None = None) -> dict[str, Hint]:
+def block_index(tree, keys: list | None = None) -> dict[str, Hint]:
     """Hint of every block element of ``tree`` by its normalised text; the first
     element with a given text wins (the copy in the article comes first more
     often than not, and either is a guess).
 
-    ``paragraph_keys``, when given, receives (element, normalised text) of
-    every <p> in page order, read in the same pass, for ``sibling_chunks``.
+    ``keys``, when given, receives (element, normalised text) of every <p>
+    in page order (``paragraph_keys``), read in the same pass, for
+    ``sibling_chunks``.
     """
     index: dict[str, Hint] = {}
     if tree is None:
         return index
     for el in tree.iter(*BLOCK_TAGS):
         text = el.text_content()
-        if len(text) > _MAX_CHARS:
-            if paragraph_keys is not None and el.tag == "p":
-                paragraph_keys.append((el, _key(text)))
+        paragraph = keys is not None and el.tag == "p"
+        too_long = len(text) > _MAX_CHARS
+        if too_long and not paragraph:
             continue
         key = _key(text)
-        if paragraph_keys is not None and el.tag == "p":
-            paragraph_keys.append((el, key))
-        if not key or key in index:
+        if paragraph:
+            keys.append((el, key))
+        if too_long or not key or key in index:
             continue
         linked = sum(len(_key(a.text_content())) for a in el.iter("a"))
         index[key] = Hint(el.tag, min(1.0, linked / len(key)))

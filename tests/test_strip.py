@@ -6,7 +6,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from pipeline.document import EMPTY, HTML, Document
 from pipeline.strip import Strip, StripConfig
-from pipeline.strip.context import repeated_fragments, spam_neighbours, truncated_teasers
+from pipeline.strip.context import repeated_copies, repeated_fragments, spam_neighbours, truncated_teasers
 from pipeline.strip.lines import blocks, split_lines
 from pipeline.strip.rules import RULES, first_rule
 from pipeline.strip.templates import TemplateIndex
@@ -135,6 +135,31 @@ def test_truncated_teaser_keeps_the_full_paragraph():
     reasons = [None, None]
     truncated_teasers(texts, reasons)
     assert reasons == ["truncated_teaser", None]
+
+
+def test_a_text_printed_twice_keeps_its_first_copy():
+    paragraphs = BODY.split("\n\n")
+    texts = paragraphs + ["Share this story"] + paragraphs
+    reasons = [None] * len(texts)
+    reasons[3] = "share_widget"
+    repeated_copies(texts, reasons)
+    assert reasons == [None, None, None, "share_widget"] + ["repeated_copy"] * 3
+
+
+def test_a_refrain_repeated_once_stays():
+    refrain = "Stir the sauce every few minutes so that it does not catch on the bottom of the pan."
+    paragraphs = BODY.split("\n\n")
+    texts = [refrain] + paragraphs + [refrain]
+    reasons = [None] * len(texts)
+    repeated_copies(texts, reasons)  # the repeat is under a third of the words
+    assert reasons == [None] * len(texts)
+
+
+def test_strip_records_a_repeated_copy():
+    text = BODY + "\n\nThe ferry company said it would keep its timetable unchanged while the work goes on."
+    doc = Strip().process(Document(id="twice", source="twice.txt", content=text + "\n\n" + text))
+    assert doc.text.strip() == text.strip()
+    assert {r.rule for r in doc.removed} == {"repeated_copy"}
 
 
 def test_alt_text_next_to_its_credited_caption():

@@ -68,6 +68,28 @@ def repeated_lines(texts, reasons, min_words: int = 6, reach: int = 3, norms=Non
             reasons[i] = "repeated_line"
 
 
+def repeated_copies(texts, reasons, min_words: int = 8, min_share: float = 0.3, norms=None, counts=None) -> None:
+    """A text printed more than once (a page's mobile and desktop copies, a
+    carousel's clones): paragraphs that repeat an earlier one word for word
+    go, the first copy stays, when such repeats are ``min_share`` of the
+    text's words or more. Below that, a repeat is the author's (a refrain,
+    a recipe's step, a quote pulled out) and stays."""
+    norms, counts = _prepared(texts, norms, counts)
+    seen, repeats = set(), []
+    total = 0
+    for i, key in enumerate(norms):
+        if reasons[i] is not None:
+            continue
+        total += counts[i]
+        if counts[i] >= min_words:
+            if key in seen:
+                repeats.append(i)
+            seen.add(key)
+    if repeats and sum(counts[i] for i in repeats) >= min_share * total:
+        for i in repeats:
+            reasons[i] = "repeated_copy"
+
+
 def spam_neighbours(texts, reasons, reach: int = 4, counts=None) -> None:
     """Short unpunctuated lines sharing a brand token with nearby spam lines."""
     spam = [i for i, r in enumerate(reasons) if r == "spam_footer"]
@@ -175,3 +197,4 @@ def apply_all(texts, reasons, counts=None) -> None:
     truncated_teasers(texts, reasons, norms=norms, counts=counts)
     repeated_fragments(texts, reasons, norms=norms, counts=counts)
     repeated_lines(texts, reasons, norms=norms, counts=counts)
+    repeated_copies(texts, reasons, norms=norms, counts=counts)

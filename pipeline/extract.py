@@ -15,6 +15,7 @@ from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
 from .fallback import page_paragraphs, quality, rescue
 from .extractor_meta import extractor_metadata
+from .parse import parse_page
 from .pagemeta import declares_article, declares_product, page_metadata, structured_author, structured_data
 from .stage import MapStage
 from .timelimit import Overtime, TimeLimit
@@ -213,10 +214,8 @@ class Extract(MapStage):
 
 def _parse(html: str):
     """The page as trafilatura would parse it, or None."""
-    from trafilatura.utils import load_html
-
     try:
-        return load_html(html)
+        return parse_page(html)
     except (ValueError, TypeError):
         return None
 

@@ -26,16 +26,17 @@ def _key(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip().lower()
 
 
-def block_index(tree, keys: list | None = None) -> dict[str, Hint]:
-    """Hint of every block element of ``tree`` by its normalised text; the first
+def block_index(tree, keys: list | None = None) -> dict:
+    """Every block element of ``tree`` by its normalised text; the first
     element with a given text wins (the copy in the article comes first more
-    often than not, and either is a guess).
+    often than not, and either is a guess). ``paragraph_hints`` reads the
+    hints of the few the extracted text holds.
 
     ``keys``, when given, receives (element, normalised text) of every <p>
     in page order (``paragraph_keys``), read in the same pass, for
     ``sibling_chunks``.
     """
-    index: dict[str, Hint] = {}
+    index: dict = {}
     if tree is None:
         return index
     for el in tree.iter(*BLOCK_TAGS):
@@ -49,15 +50,25 @@ def block_index(tree, keys: list | None = None) -> dict[str, Hint]:
             keys.append((el, key))
         if too_long or not key or key in index:
             continue
-        linked = sum(len(_key(a.text_content())) for a in el.iter("a"))
-        index[key] = Hint(el.tag, min(1.0, linked / len(key)))
+        index[key] = el
     return index
 
 
-def paragraph_hints(paragraphs: list[str], index: dict[str, Hint]) -> tuple[Hint, ...]:
-    """One hint per paragraph; Hint() when no element has its text."""
+def paragraph_hints(paragraphs: list[str], index: dict) -> tuple[Hint, ...]:
+    """One hint per paragraph (its element's tag and share of link text;
+    ``index`` from ``block_index``); Hint() when no element has its text."""
     empty = Hint()
-    return tuple(index.get(_key(_LIST_MARKER.sub("", p, count=1)), empty) for p in paragraphs)
+    found: dict[str, Hint] = {}
+    out = []
+    for p in paragraphs:
+        key = _key(_LIST_MARKER.sub("", p, count=1))
+        if key not in found:
+            el = index.get(key)
+            # Link text is read only here, for the elements the text holds.
+            found[key] = empty if el is None else Hint(
+                el.tag, min(1.0, sum(len(_key(a.text_content())) for a in el.iter("a")) / len(key)))
+        out.append(found[key])
+    return tuple(out)
 
 
 # Chunked articles: some sites print the article as a run of identical

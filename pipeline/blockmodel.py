@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
 
@@ -84,49 +84,71 @@ def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.
     total = max(words.sum(), 1.0)
     kept = np.array([ref.share(t) for t in toks])
     link = np.array([min(b.link_words / max(b.words, 1), 1.0) for b in blocks])
-    before = np.cumsum(words) - words
-    extracted_words = len(tokens(extracted))
-    shape = [(b.context.depth, b.context.kind, b.context.heading) for b in blocks]
+    contexts = [b.context for b in blocks]
+    x = np.empty((n, len(FEATURES)))
+    x[:, 0] = [math.log1p(w) for w in words.tolist()]
+    x[:, 1] = link
+    x[:, 2] = [c.depth for c in contexts]
+    x[:, 3] = np.arange(n) / n
+    x[:, 4] = (np.cumsum(words) - words) / total
+    x[:, 5] = kept
+    col = 6
+    x[:, col:col + 3] = [c.marks for c in contexts]
+    col += 3
+    for s in STRUCTURE:
+        x[:, col] = [s in c.inside for c in contexts]
+        col += 1
+    x[:, col] = [c.heading for c in contexts]
+    col += 1
+    for k in KINDS:
+        x[:, col] = [c.kind == k for c in contexts]
+        col += 1
+    texts = [b.text for b in blocks]
+    x[:, col] = [100 * _sentence_marks(t) / len(t) for t in texts]
+    x[:, col + 1] = [_digits(t) / len(t) for t in texts]
+    x[:, col + 2] = [t[-1] in _SENTENCE_END for t in texts]
+    x[:, col + 3] = [sum(map(len, split)) / len(split) for split in map(str.split, texts)]
+    x[:, col + 4] = ["©" in t or "copyright" in t.lower() for t in texts]
+    shape = [(c.depth, c.kind, c.heading) for c in contexts]
     shapes = Counter(shape)
-    # Containers: how many words each ancestor holds and how many of them were extracted.
-    held, held_kept, held_blocks = Counter(), Counter(), Counter()
-    paths, paths_kept = Counter(), Counter()
-    for i, b in enumerate(blocks):
-        for a in b.context.ancestors:
-            held[a] += words[i]
-            held_kept[a] += words[i] * kept[i]
+    x[:, col + 5] = [math.log1p(shapes[s]) for s in shape]
+    col += 6
+    # The blocks two before to two after: their extracted share, log words and link share (-1: none).
+    neighbours = np.stack([kept, x[:, 0], link], axis=1)
+    for d in (-2, -1, 1, 2):
+        part = x[:, col:col + 3]
+        part[:] = -1.0
+        if d < 0:
+            part[-d:] = neighbours[:n + d]
+        else:
+            part[:n - d] = neighbours[d:]
+        col += 3
+    x[:, col:col + 5] = [math.log1p(total), len(tokens(extracted)) / total,
+                         float((link * words).sum() / total), math.log1p(n), float(declares_article)]
+    col += 5
+    # Containers: how many words each ancestor holds and how many of them
+    # were extracted (Python floats, summed block by block in page order).
+    held, held_kept, held_blocks = defaultdict(float), defaultdict(float), defaultdict(int)
+    paths, paths_kept = defaultdict(int), defaultdict(float)
+    for w, k, c in zip(words.tolist(), kept.tolist(), contexts):
+        wk = w * k
+        for a in c.ancestors:
+            held[a] += w
+            held_kept[a] += wk
             held_blocks[a] += 1
-        paths[b.context.path] += 1
-        paths_kept[b.context.path] += kept[i]
-    page = [math.log1p(total), extracted_words / total, float((link * words).sum() / total),
-            math.log1p(n), float(declares_article)]
+        paths[c.path] += 1
+        paths_kept[c.path] += k
+    container = {a: (held_kept[a] / max(held[a], 1), math.log1p(held[a]), math.log1p(held_blocks[a]))
+                 for a in held}
+    none = (-1.0, -1.0, -1.0)
     rows = []
-    for i, b in enumerate(blocks):
-        c, text = b.context, b.text
-        split = text.split()
-        row = [math.log1p(words[i]), link[i], c.depth, i / n, before[i] / total, kept[i],
-               *c.marks, *(float(s in c.inside) for s in STRUCTURE), c.heading,
-               *(float(c.kind == k) for k in KINDS),
-               100 * _sentence_marks(text) / len(text),
-               _digits(text) / len(text),
-               float(text[-1] in _SENTENCE_END),
-               sum(map(len, split)) / len(split),
-               float("©" in text or "copyright" in text.lower()),
-               math.log1p(shapes[shape[i]])]
-        for d in (-2, -1, 1, 2):
-            j = i + d
-            row += [kept[j], math.log1p(words[j]), link[j]] if 0 <= j < n else [-1.0, -1.0, -1.0]
-        row += page
-        up = c.ancestors[::-1][1:5]  # parent first; the block's own element is not a container
-        for level in range(4):
-            if level < len(up):
-                a = up[level]
-                row += [held_kept[a] / max(held[a], 1), math.log1p(held[a]), math.log1p(held_blocks[a])]
-            else:
-                row += [-1.0, -1.0, -1.0]
+    for c in contexts:
+        up = c.ancestors[-2:-6:-1]  # parent first; the block's own element is not a container
+        row = [v for level in range(4) for v in (container[up[level]] if level < len(up) else none)]
         row += [math.log1p(paths[c.path]), paths_kept[c.path] / paths[c.path]]
         rows.append(row)
-    return np.asarray(rows, float)
+    x[:, col:] = rows
+    return x
 
 
 FEATURES = (

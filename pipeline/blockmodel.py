@@ -126,11 +126,18 @@ def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.
     x[:, col:col + 5] = [math.log1p(total), len(tokens(extracted)) / total,
                          float((link * words).sum() / total), math.log1p(n), float(declares_article)]
     col += 5
-    # Containers: how many words each ancestor holds and how many of them
-    # were extracted (Python floats, summed block by block in page order).
+    x[:, col:] = _container_columns(words.tolist(), kept.tolist(), contexts)
+    return x
+
+
+def _container_columns(words: list[float], kept: list[float], contexts: list) -> list[list[float]]:
+    """Per block: of its four nearest containers, the share of their words
+    extracted, their log words and log blocks (-1: none); then how many
+    blocks share its path, and their mean extracted share. Sums run block
+    by block in page order, in Python floats."""
     held, held_kept, held_blocks = defaultdict(float), defaultdict(float), defaultdict(int)
     paths, paths_kept = defaultdict(int), defaultdict(float)
-    for w, k, c in zip(words.tolist(), kept.tolist(), contexts):
+    for w, k, c in zip(words, kept, contexts):
         wk = w * k
         for a in c.ancestors:
             held[a] += w
@@ -147,8 +154,7 @@ def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.
         row = [v for level in range(4) for v in (container[up[level]] if level < len(up) else none)]
         row += [math.log1p(paths[c.path]), paths_kept[c.path] / paths[c.path]]
         rows.append(row)
-    x[:, col:] = rows
-    return x
+    return rows
 
 
 FEATURES = (

@@ -64,11 +64,15 @@ def paragraph_hints(paragraphs: list[str], index: dict) -> tuple[Hint, ...]:
         key = _key(_LIST_MARKER.sub("", p, count=1))
         if key not in found:
             el = index.get(key)
-            # Link text is read only here, for the elements the text holds.
-            found[key] = empty if el is None else Hint(
-                el.tag, min(1.0, sum(len(_key(a.text_content())) for a in el.iter("a")) / len(key)))
+            found[key] = empty if el is None else Hint(el.tag, _link_share(el, key))
         out.append(found[key])
     return tuple(out)
+
+
+def _link_share(el, key: str) -> float:
+    """Share of an element's normalised text (``key``) that is link text:
+    read only for the elements the extracted text holds."""
+    return min(1.0, sum(len(_key(a.text_content())) for a in el.iter("a")) / len(key))
 
 
 # Chunked articles: some sites print the article as a run of identical

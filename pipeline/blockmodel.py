@@ -73,13 +73,15 @@ class Reference:
         return sum(t in self._trigrams for t in tri) / len(tri)
 
 
-def features(blocks: list[Block], extracted: str, declares_article: bool) -> np.ndarray:
-    """One row per block; the columns are described in FEATURES."""
+def features(blocks: list[Block], extracted: str, declares_article: bool,
+             toks: list[list[str]] | None = None) -> np.ndarray:
+    """One row per block; the columns are described in FEATURES. ``toks``:
+    the blocks' ``tokens``, when already known."""
     n = len(blocks)
     if not n:
         return np.zeros((0, len(FEATURES)))
     ref = Reference(extracted)
-    toks = [tokens(b.text) for b in blocks]
+    toks = toks if toks is not None else [tokens(b.text) for b in blocks]
     words = np.array([len(t) for t in toks], float)
     total = max(words.sum(), 1.0)
     kept = np.array([ref.share(t) for t in toks])
@@ -178,13 +180,15 @@ KEEP_WORDS = 30
 
 
 def merge(paragraphs: list[str], blocks: list[Block], scores: np.ndarray, extracted_share: np.ndarray,
-          add_at: float, drop_below: float, keep_words: int = KEEP_WORDS) -> list[str]:
+          add_at: float, drop_below: float, keep_words: int = KEEP_WORDS,
+          toks: list[list[str]] | None = None) -> list[str]:
     """The extractor's paragraphs, without those whose block scores under
     ``drop_below`` (unless the block has ``keep_words`` words or more), plus
-    the blocks it left out that score ``add_at`` or more, in page order."""
+    the blocks it left out that score ``add_at`` or more, in page order.
+    ``toks``: the blocks' ``tokens``, when already known."""
     at = {}
-    for i, b in enumerate(blocks):
-        at.setdefault(" ".join(tokens(b.text)), i)
+    for i, t in enumerate(toks if toks is not None else (tokens(b.text) for b in blocks)):
+        at.setdefault(" ".join(t), i)
     drop = {i for i, (b, s, k) in enumerate(zip(blocks, scores, extracted_share))
             if k >= 0.5 and s < drop_below and b.words < keep_words}
     placed, last = [], -1
@@ -235,5 +239,6 @@ def second_opinion(tree, paragraphs: list[str], declares_article: bool, declares
     blocks = page_blocks(tree)
     if not blocks:
         return paragraphs
-    x = features(blocks, "\n".join(paragraphs), declares_article)
-    return merge(paragraphs, blocks, model.predict(x), x[:, EXTRACTED], add_at, drop_below)
+    toks = [tokens(b.text) for b in blocks]
+    x = features(blocks, "\n".join(paragraphs), declares_article, toks)
+    return merge(paragraphs, blocks, model.predict(x), x[:, EXTRACTED], add_at, drop_below, toks=toks)

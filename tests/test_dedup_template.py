@@ -465,3 +465,25 @@ def test_a_story_written_again_across_runs(tmp_path):
     other_day = tmp_path / "other.sqlite"
     list(Dedup(index_path=other_day)([dated("a", STRIKE, "1987-03-16 11:47")]))
     assert [d.status for d in Dedup(index_path=other_day)([dated("b", REWRITTEN, "1987-03-17")])] == [KEPT]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aZé9_.,:/-!? <>\n\t", max_size=60))
+def test_lead_tokens_are_those_of_the_plain_token_pattern(text):
+    import re
+
+    from pipeline.dedup import template
+
+    plain = re.compile(rf"({template._TOKEN_BODY})([.!?]?)")
+    assert template._TOKEN_STOP.findall(text) == plain.findall(text)
+
+
+def test_word_readings_are_the_same_after_the_cache_is_emptied(monkeypatch):
+    from pipeline.dedup import template
+
+    text = "CORRECTED - ACME <ACM.N> Q1 shr 1.20 dlrs vs 1.05, April 7.\nAcme said sales rose in March."
+    want = lead(text, 50)
+    monkeypatch.setattr(template._Readings, "limit", 3)
+    template._READ.clear()
+    assert lead(text, 50) == want
+    assert len(template._READ) <= 3

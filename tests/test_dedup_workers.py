@@ -78,3 +78,23 @@ def test_a_batch_decided_with_workers_is_decided_as_in_one_process(monkeypatch, 
     assert answers[0] == answers[1]
     assert rows[0] == rows[1]
     assert any(status == "duplicate" for _, status, *_ in answers[0])
+
+
+def test_readings_kept_over_slices_give_the_answers_of_one_call():
+    from pipeline.dedup.verify import Readings
+
+    config = DedupConfig()
+    batch = texts()
+    signed = stage_module.sign(batch, config)
+    pairs = np.array([(i, j) for i in range(len(batch)) for j in range(i + 1, len(batch)) if (i + j) % 3], np.int64)
+    args = (signed.shingles, signed.offsets, config)
+    kwargs = dict(numbers=(signed.numbers, signed.number_offsets), leads=batch.__getitem__, texts=batch.__getitem__)
+    whole = verify_many(pairs, *args, **kwargs)
+    readings = Readings(config, batch.__getitem__, batch.__getitem__)
+    parts = [verify_many(pairs[k::5], *args, readings=readings, **kwargs) for k in range(5)]
+    for column, want in zip(zip(*parts), whole):
+        got = np.empty_like(want)
+        for k, part in enumerate(column):
+            got[k::5] = part
+        assert np.array_equal(got, want)
+    assert whole[0].any()

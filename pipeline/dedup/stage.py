@@ -40,7 +40,7 @@ from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_text
-from .verify import RULES, edge_values, set_bitmaps, verify_many
+from .verify import RULES, Readings, edge_values, set_bitmaps, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192
@@ -136,11 +136,18 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
 
 # What forked verification workers read: (pairs, verify_many's other arguments).
 _VERIFYING: tuple | None = None
+# A worker's readings of texts and leads, kept over the slices it verifies
+# (its pool lives for one batch: it starts empty in each new worker).
+_READINGS: Readings | None = None
 
 
 def _verify_part(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    global _READINGS
     pairs, args, kwargs = _VERIFYING
-    return _accepted(*verify_many(pairs[bounds[0] : bounds[1]], *args, **kwargs), shift=bounds[0])
+    if _READINGS is None:
+        _READINGS = Readings(args[2], kwargs.get("texts"), kwargs.get("leads"), kwargs.get("cut_below", 0))
+    return _accepted(*verify_many(pairs[bounds[0] : bounds[1]], *args, readings=_READINGS, **kwargs),
+                     shift=bounds[0])
 
 
 def _accepted(accepted: np.ndarray, similarity: np.ndarray, rule: np.ndarray,
@@ -155,13 +162,15 @@ def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tup
     accepted ones are sent back and kept). Large batches are verified in
     slices in forked worker processes (the same arrays: each pair is
     judged on its own). The workers inherit the sets and the callables
-    reading texts and leads instead of having them sent; each slice reads
-    the leads it needs again."""
+    reading texts and leads instead of having them sent. Earlier texts
+    have more copies, so slices cost unlike amounts: there are many, handed
+    out as workers come free, and each worker reads a lead once for all
+    the slices it takes."""
     global _VERIFYING
     kwargs.setdefault("chunk", _VERIFY_CHUNK)
     if workers <= 1 or len(pairs) < _PARALLEL_PAIRS:
         return _accepted(*verify_many(pairs, *args, **kwargs))
-    step = -(-len(pairs) // (2 * workers))
+    step = -(-len(pairs) // (_SLICES * workers))
     bounds = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
     if kwargs.get("screen", True):  # made once, for every slice
         kwargs["bitmaps"] = set_bitmaps(args[0], args[1])
@@ -179,6 +188,8 @@ def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tup
 _VERIFY_CHUNK = 8192
 # Fewer candidate pairs are verified in the process at hand: starting workers costs more.
 _PARALLEL_PAIRS = 50_000
+# Slices per worker: enough that the last ones to finish are short.
+_SLICES = 8
 
 
 class Dedup:

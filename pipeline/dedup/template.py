@@ -61,6 +61,7 @@ re-send that changes figures without saying so.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -71,7 +72,9 @@ from .config import DedupConfig
 
 _TOKEN_BODY = r"\w*\d\w*(?:[.,:/-]\d+)*|\w+"
 _TOKEN = re.compile(_TOKEN_BODY)
-_TOKEN_STOP = re.compile(rf"({_TOKEN_BODY})([.!?]?)")
+# A run of letters with no digit is taken whole first (as in ``_first_tokens``):
+# the same tokens, without the first branch reading each word twice.
+_TOKEN_STOP = re.compile(rf"((?>[^\W\d]++(?!\d))|{_TOKEN_BODY})([.!?]?)")
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -162,7 +165,6 @@ def _first_tokens(words: int) -> re.Pattern:
 NOT_PLAIN, CAPITAL, LOWER = 0, 1, 2
 
 
-@lru_cache(maxsize=1 << 16)
 def _read(word: str) -> tuple[str, int, int]:
     """A word as compared (case folded, a month or weekday spelt out), its
     kind, and ``CAPITAL`` or ``LOWER`` for a plain word (else ``NOT_PLAIN``)."""
@@ -176,6 +178,23 @@ def _read(word: str) -> tuple[str, int, int]:
     if kind != WORD or token in _NO_FIGURE:
         return token, kind, NOT_PLAIN
     return token, kind, CAPITAL if word[0].isupper() else LOWER
+
+
+class _Readings(dict):
+    """``_read`` of each word met, looked up as ``_READ[word]``: a plain dict
+    lookup per token (a cached function call costs several), emptied when
+    it grows past ``limit`` words."""
+
+    limit = 1 << 17
+
+    def __missing__(self, word: str) -> tuple[str, int, int]:
+        if len(self) >= self.limit:
+            self.clear()
+        self[word] = value = _read(word)
+        return value
+
+
+_READ = _Readings()
 
 
 def _kind(word: str, token: str) -> int:
@@ -217,31 +236,29 @@ def read_lead(cut: str, words: int) -> Lead:
         found = _TOKEN_STOP.findall(line)  # each token with the ".", "?" or "!" right after it
         if not found:
             continue
-        read = [_read(word) for word, _ in found]
+        read = [_READ[word] for word, _ in found]
         first = len(tokens)
         tokens += [token for token, _, _ in read]
         line_kinds = [kind for _, kind, _ in read]
         tickers = [m.span() for m in _TICKER.finditer(line)] if "<" in line else ()
         if tickers:  # a word inside angle brackets is a name
-            for k, position in zip(range(len(read)), (m.start() for m in _TOKEN.finditer(line))):
-                if read[k][2] and any(a <= position < b for a, b in tickers):
-                    line_kinds[k] = NAME
-                    read[k] = (read[k][0], NAME, NOT_PLAIN)
+            starts = [m.start() for m in _TOKEN.finditer(line)]
+            for a, b in tickers:
+                for k in range(bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)):
+                    if read[k][2]:
+                        line_kinds[k] = NAME
+                        read[k] = (read[k][0], NAME, NOT_PLAIN)
         if line == line.upper():
             capitals += [first + k for k, (_, _, plain) in enumerate(read) if plain]
         else:
+            lower.update([token for token, _, plain in read if plain == LOWER])
             # The word after a full stop (or the line's first, after one) opens a sentence.
-            opens = start
-            for k, (token, _, plain) in enumerate(read):
-                if plain == CAPITAL:
-                    line_kinds[k] = NAME
-                    if opens:
-                        openers.append(first + k)
-                    else:
-                        names.add(token)
-                elif plain == LOWER:
-                    lower.add(token)
-                opens = bool(found[k][1])
+            for k in [k for k, (_, _, plain) in enumerate(read) if plain == CAPITAL]:
+                line_kinds[k] = NAME
+                if found[k - 1][1] if k else start:
+                    openers.append(first + k)
+                else:
+                    names.add(read[k][0])
         kinds += line_kinds
         start = bool(found[-1][1])
     # A word opening a sentence is a name unless the lead writes it in lower
@@ -257,11 +274,15 @@ def read_lead(cut: str, words: int) -> Lead:
     marked = not _MARKERS.isdisjoint(tokens)
     # In a headline, four digits that read as a time of day are one ("LONDON
     # OILS 1330", against "LONDON OILS CLOSING").
-    for i in range(len(tokens) if head is None else head):
-        if data[i] == FIGURE and _HHMM.fullmatch(tokens[i]):
+    figures = [i for i, kind in enumerate(data) if kind == FIGURE]
+    for i in figures:
+        if head is not None and i >= head:
+            break
+        if _HHMM.fullmatch(tokens[i]):
             data[i] = TIME
     # A day next to its month is part of a date ("April 7", "7 April").
-    for i, t in enumerate(tokens) if CALENDAR in data else ():
+    for i in figures if CALENDAR in data else ():
+        t = tokens[i]
         if data[i] == FIGURE and _DAY.fullmatch(t) and 0 < int(t) <= 31 and (
                 (i and data[i - 1] == CALENDAR and tokens[i - 1] in _MONTHS)
                 or (i + 1 < len(tokens) and data[i + 1] == CALENDAR and tokens[i + 1] in _MONTHS)):
@@ -352,10 +373,14 @@ def _common_ends(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, int]:
     """Tokens of the leads' common start and common end (0 for one of a
     single token: it anchors nothing)."""
     start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
+    for x, y in zip(a, b):
+        if x != y:
+            break
         start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+    end, room = 0, min(len(a), len(b)) - start
+    for x, y in zip(reversed(a), reversed(b)):
+        if end >= room or x != y:
+            break
         end += 1
     return (start if start >= 2 else 0), (end if end >= 2 else 0)
 

@@ -229,6 +229,63 @@ def char_jaccard(a: str, b: str) -> float:
     return overlap(char_set(a), char_set(b))[0]
 
 
+class Readings:
+    """What ``verify_many`` reads of a set's text and lead, once per set:
+    a set takes part in several pairs, and a worker verifying several
+    slices of one batch keeps one ``Readings`` for all of them.
+
+    ``texts(i)`` gives the text of set ``i`` (None when unknown),
+    ``leads(i)`` its lead (at least its first ``template_lead_words``
+    tokens, or None; for ``i < cut_below`` it is ``lead_text`` of the text
+    already)."""
+
+    def __init__(self, config: DedupConfig, texts: Callable[[int], str | None] | None = None,
+                 leads: Callable[[int], str | None] | None = None, cut_below: int = 0) -> None:
+        self._config, self._texts, self._leads, self._cut_below = config, texts, leads, cut_below
+        self._chars: dict[int, np.ndarray | None] = {}
+        self._starts: dict[int, str | None] = {}
+        self._templates: dict[int, Lead | None] = {}
+        self._by_text: dict[str, Lead] = {}
+        self._issues: dict[tuple[int, int], bool] = {}
+
+    def chars(self, i: int) -> np.ndarray | None:
+        """The character 5-gram set of text ``i`` (``char_set``)."""
+        if i not in self._chars:
+            text = self._texts(i)
+            self._chars[i] = None if text is None else char_set(text)
+        return self._chars[i]
+
+    def start(self, i: int) -> str | None:
+        """The lead as text: two equal ones cannot be two issues, and
+        telling that costs far less than reading them (``template``)."""
+        if i not in self._starts:
+            text = self._leads(i)
+            self._starts[i] = text if text is None or i < self._cut_below \
+                else lead_text(text, self._config.template_lead_words)
+        return self._starts[i]
+
+    def template(self, i: int) -> Lead | None:
+        """The lead as the guard reads it (``read_lead``)."""
+        if i not in self._templates:
+            text = self.start(i)
+            if text is None:
+                self._templates[i] = None
+            else:  # copies often begin alike: one reading of each lead
+                if text not in self._by_text:
+                    self._by_text[text] = read_lead(text, self._config.template_lead_words)
+                self._templates[i] = self._by_text[text]
+        return self._templates[i]
+
+    def other_issues(self, a: Lead, b: Lead) -> bool:
+        """Whether two leads are two issues of one report, or open on
+        subjects of their own: asked once per two leads read (copies cut
+        shorter share their lead, so one pair of leads recurs)."""
+        key = id(a), id(b)  # the leads live as long as this object: their ids stay theirs
+        if key not in self._issues:
+            self._issues[key] = different_issues(a, b, self._config) or other_subjects(a, b)
+        return self._issues[key]
+
+
 def verify_many(
     pairs: np.ndarray,
     flat: np.ndarray,
@@ -242,6 +299,7 @@ def verify_many(
     cut_below: int = 0,
     screen: bool = True,
     bitmaps: np.ndarray | None = None,
+    readings: Readings | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``verify`` for many pairs: (accepted mask, similarity, rule) arrays
     (``rule`` indexes ``RULES``; 0 where not accepted).
@@ -256,7 +314,9 @@ def verify_many(
     ``screen``: pairs whose sets' bitmaps show they cannot share enough to
     pass any rule (``may_share``) are refused without an intersection (the
     same decisions; a refused pair's similarity is then 0); ``bitmaps``:
-    ``set_bitmaps(flat, offsets)`` when already made.
+    ``set_bitmaps(flat, offsets)`` when already made. ``readings``: a
+    ``Readings`` of the same ``texts``, ``leads`` and ``cut_below`` to read
+    them through (one kept over several calls reads each text once).
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     accepted = np.zeros(len(pairs), dtype=bool)
@@ -264,38 +324,12 @@ def verify_many(
     rule = np.zeros(len(pairs), dtype=np.int8)
     sizes = np.diff(offsets)
     char_check = texts is not None and config.char_jaccard_threshold > 0
-    char_sets: dict[int, np.ndarray | None] = {}  # a text may take part in several pairs
     guard = leads is not None and config.template_guard
     first_check = leads is not None and config.first_version_containment > 0
     rewrite_check = leads is not None and config.rewrite_containment > 0
-    lead_of: dict[int, object] = {}
-    lead_by_text: dict[str, Lead] = {}
-    start_text: dict[int, str | None] = {}
-
-    def chars_of(i: int) -> np.ndarray | None:
-        if i not in char_sets:
-            text = texts(i)
-            char_sets[i] = None if text is None else char_set(text)
-        return char_sets[i]
-
-    def start_of(i: int) -> str | None:
-        """The lead as text: two equal ones cannot be two issues, and
-        telling that costs far less than reading them (``lead``)."""
-        if i not in start_text:
-            text = leads(i)
-            start_text[i] = text if text is None or i < cut_below else lead_text(text, config.template_lead_words)
-        return start_text[i]
-
-    def template_of(i: int):
-        if i not in lead_of:
-            text = start_of(i)
-            if text is None:
-                lead_of[i] = None
-            else:  # copies often begin alike: one reading of each lead
-                if text not in lead_by_text:
-                    lead_by_text[text] = read_lead(text, config.template_lead_words)
-                lead_of[i] = lead_by_text[text]
-        return lead_of[i]
+    if readings is None:
+        readings = Readings(config, texts, leads, cut_below)
+    chars_of, start_of, template_of = readings.chars, readings.start, readings.template
 
     least = least_containment(config, rewrite_check, first_check, char_check)
     if not (screen and least > 0 and len(pairs)):
@@ -388,7 +422,7 @@ def verify_many(
                 if one is not None and two is not None and (one.startswith(two) or two.startswith(one)):
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
-                if a is not None and b is not None and (different_issues(a, b, config) or other_subjects(a, b)):
+                if a is not None and b is not None and readings.other_issues(a, b):
                     ok[k] = False
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim

@@ -316,7 +316,7 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         progress.docs_from = lambda: timings.counts[POOLED]  # documents through extract, strip, normalize
         # The last batch is committed with the records of copied inputs, in
         # one sorted append, as a run of one batch would.
-        for batch, last in batches(stream, config.run):
+        for batch, last, whole in batches(stream, config.run):
             started = time.perf_counter()
             step[0] = "dedup"
             decided = list(updates(dedup.decide(batch)))
@@ -332,7 +332,7 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
                 number += 1
                 _kill_point(f"document:{number}")
             step[0] = "commit"
-            commits.commit(batch[-1].source, deferred.commit, final=last)
+            commits.commit(batch[-1].source, deferred.commit, final=last, whole=whole)
             step[0] = None
         if not commits.count:  # nothing to process: the copies alone
             commits.commit(index_commit=deferred.commit, final=True)

@@ -1,7 +1,8 @@
 """The one commit step of a run: documents, dedup index, manifest, input ledger.
 
 A run commits in checkpoints: every ``run.checkpoint_documents`` documents
-(or ``run.checkpoint_seconds``), and at its end. Each commit, in this order:
+(or ``run.checkpoint_seconds``), and at its end; a checkpoint may fall
+inside an input of many documents. Each commit, in this order:
 
 1. the documents' files (clean texts, audit files) are already in place,
    each renamed over its name when complete; they are made durable together,
@@ -63,26 +64,28 @@ class StateMismatch(RuntimeError):
     """The run state and the manifest disagree in a way no run can repair."""
 
 
-def batches(docs: Iterable[Document], config: RunConfig) -> Iterator[tuple[list[Document], bool]]:
-    """The stream cut where commits fall, as ``(batch, is_last)``: at the first
-    input boundary after ``checkpoint_documents`` documents, or after
-    ``checkpoint_seconds``.
+def batches(docs: Iterable[Document], config: RunConfig) -> Iterator[tuple[list[Document], bool, bool]]:
+    """The stream cut where commits fall, as ``(batch, is_last, whole)``:
+    after ``checkpoint_documents`` documents, or after ``checkpoint_seconds``.
 
-    A commit never splits an input, so an input is in the ledger exactly
-    when all its documents are in the manifest; a file of many documents
-    (a WARC) makes its batch that much larger.
+    A cut may fall inside an input (a JSONL feed, a WARC file), so memory
+    stays bounded by a batch however large one file is. ``whole`` says
+    whether the batch's last input ends in it: only inputs whose documents
+    are all in the manifest go to the ledger, and a run that finds an input
+    partly recorded skips the documents it has (see ``batch._unrecorded``).
+    Counted in documents from the first one not recorded, cuts fall at the
+    same places in a run that resumes a killed one.
     """
     batch: list[Document] = []
     started = time.monotonic()
     for doc in docs:
-        if batch and doc.source != batch[-1].source and (
-                (config.checkpoint_documents and len(batch) >= config.checkpoint_documents)
-                or (config.checkpoint_seconds and time.monotonic() - started >= config.checkpoint_seconds)):
-            yield batch, False
+        if batch and ((config.checkpoint_documents and len(batch) >= config.checkpoint_documents)
+                      or (config.checkpoint_seconds and time.monotonic() - started >= config.checkpoint_seconds)):
+            yield batch, False, doc.source != batch[-1].source
             batch, started = [], time.monotonic()
         batch.append(doc)
     if batch:
-        yield batch, True
+        yield batch, True, True
 
 
 class DeferredIndex:
@@ -239,10 +242,10 @@ class Commits:
         self.records.extend(records)
 
     def commit(self, last_source: str | None = None, index_commit: Callable[[], None] | None = None,
-               final: bool = False) -> None:
+               final: bool = False, whole: bool = True) -> None:
         """One commit: the records so far, and the inputs up to ``last_source``'s,
-        which must be complete (all inputs when ``final``: only then are copies
-        of known inputs added)."""
+        that one included when ``whole`` (all its documents are recorded), and
+        all inputs when ``final`` (only then are copies of known inputs added)."""
         self.count += 1
         step = f":{self.count}" if self.count > 1 else ""
         folders = temp_folders(self.clean_dir)
@@ -266,7 +269,12 @@ class Commits:
         self.report.manifest_records = len(self.existing)  # which records this run added (export)
         self.records = []
         self.kill_point("ledger" + step)
-        upto = len(self.inputs) if final else self.position.get(last_source, self.done - 1) + 1
+        if final:
+            upto = len(self.inputs)
+        elif last_source in self.position:
+            upto = self.position[last_source] + (1 if whole else 0)
+        else:
+            upto = self.done
         self._ledger(added, upto, final)
 
     def _copies(self, records: list[dict]) -> list[dict]:

@@ -40,9 +40,13 @@ START_AT = 64
 # A task is a chunk of documents: up to this many, or this much content.
 CHUNK_DOCS = 64
 CHUNK_CHARS = 256_000
-# Chunks in flight per worker: enough to keep workers busy while the reader
-# waits for the oldest, few enough to bound memory.
+# Work handed out ahead of the reader: at least a few chunks per worker, and
+# as many more as fit these bounds, so that the workers keep cleaning while
+# this process deduplicates, writes and commits a batch (seconds of work at
+# each checkpoint); the bounds keep memory small whatever the inputs.
 IN_FLIGHT_PER_WORKER = 3
+IN_FLIGHT_DOCS = 10_000
+IN_FLIGHT_CHARS = 32_000_000
 
 class WorkerFailed(RuntimeError):
     """A worker process died (killed, out of memory, crashed): a program or
@@ -84,20 +88,33 @@ def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter
             html: bool) -> Iterator[Document]:
     pool = ProcessPoolExecutor(workers, mp_context=_context(html), initializer=_start_worker,
                                initargs=(make_chain, os.getpid()))
-    in_flight: deque = deque()
+    in_flight: deque = deque()  # (future, documents, characters)
+    held = [0, 0]  # documents and characters in flight
     finished = False
+
+    def oldest() -> list[Document]:
+        future, count, chars = in_flight.popleft()
+        held[0] -= count
+        held[1] -= chars
+        return _results(future, seconds)
+
+    def full() -> bool:
+        return len(in_flight) >= workers * IN_FLIGHT_PER_WORKER and (
+            held[0] >= IN_FLIGHT_DOCS or held[1] >= IN_FLIGHT_CHARS)
+
     try:
         for chunk in _chunks(docs):
             with _ctrl_c_deferred(first=not in_flight and not finished):
-                in_flight.append(_submit(pool, chunk))
-            # Hand on whatever is done, oldest first, without waiting...
-            while in_flight and in_flight[0].done():
-                yield from _results(in_flight.popleft(), seconds)
-            # ... and wait for the oldest once enough are queued.
-            while len(in_flight) >= workers * IN_FLIGHT_PER_WORKER:
-                yield from _results(in_flight.popleft(), seconds)
+                chars = sum(len(doc.content) for doc in chunk)
+                in_flight.append((_submit(pool, chunk), len(chunk), chars))
+                held[0] += len(chunk)
+                held[1] += chars
+            # Hand out work up to the bounds first, then the oldest results:
+            # work handed out is done while the reader is away.
+            while full():
+                yield from oldest()
         while in_flight:
-            yield from _results(in_flight.popleft(), seconds)
+            yield from oldest()
         finished = True
     finally:
         if not finished:

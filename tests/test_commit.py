@@ -212,6 +212,43 @@ def test_a_killed_run_keeps_its_committed_work(checkpointed, tmp_path):
     assert report.inputs_known >= len(ledger.paths)  # not read again
 
 
+@pytest.fixture(scope="module")
+def one_feed(tmp_path_factory):
+    """A single JSONL input of 8 documents (two near-copies among them) cut into commits of 3."""
+    root = tmp_path_factory.mktemp("one_feed")
+    raw = root / "raw"
+    raw.mkdir()
+    texts = [article(200 + i) for i in range(6)] + [near_copy(article(200), 1), near_copy(article(204), 2)]
+    (raw / "feed.jsonl").write_text("".join(json.dumps({"text": t, "title": f"item {i}"}) + "\n"
+                                            for i, t in enumerate(texts)), encoding="utf-8")
+    report = run(raw, root / "clean", EVERY_3)
+    return raw, snapshot(root / "clean"), report
+
+
+def test_a_large_input_is_committed_in_parts(one_feed, tmp_path):
+    raw, expected, report = one_feed
+    assert report.commits == 3  # 3 + 3 + 2 documents of one file
+    records = [json.loads(line) for line in expected["manifest.jsonl"].decode().splitlines()]
+    assert [r["offset"] for r in records] == sorted(r["offset"] for r in records)
+    assert sum(r["status"] == "duplicate" for r in records) == 2  # copies in later parts found
+    clean = tmp_path / "clean"
+    assert killed_run(raw, clean, "manifest:2", EVERY_3)
+    # Part of the file is recorded; the file itself is not in the ledger yet.
+    assert len(read_manifest(clean)) == 3
+    assert not Ledger(clean / ".state" / "inputs.json").paths
+
+
+@pytest.mark.parametrize("point", ["document:2", "index:2", "ledger:2", "manifest:3", "ledger:3"])
+def test_a_large_input_killed_between_its_parts_ends_as_an_uninterrupted_run(one_feed, tmp_path, point):
+    raw, expected, _ = one_feed
+    clean = tmp_path / "clean"
+    assert killed_run(raw, clean, point, EVERY_3)
+    report = run(raw, clean, EVERY_3)
+    assert snapshot(clean) == expected
+    check_consistent(raw, clean)
+    assert report.inputs_known == 0 and "feed.jsonl" in Ledger(clean / ".state" / "inputs.json").paths
+
+
 def test_documents_are_synced_per_batch_not_per_file(tmp_path, monkeypatch):
     if atomic._libc_syncfs() is None:
         pytest.skip("no syncfs here: each file is fsynced")

@@ -136,6 +136,33 @@ def test_results_come_back_in_input_order(small_pool):
     assert [d.content for d in got] == [d.content.upper() for d in docs(40)]
 
 
+@pytest.mark.parametrize("bound", ["documents", "characters"])
+def test_the_workers_run_ahead_of_the_reader_within_bounds(small_pool, monkeypatch, bound):
+    """While the run is busy with what it was given (deduplicating, writing),
+    the workers go on with documents handed out ahead; how much is bounded."""
+    docs_bound, chars_bound = (60, 10**9) if bound == "documents" else (10**9, 900)
+    monkeypatch.setattr(pool, "IN_FLIGHT_DOCS", docs_bound)
+    monkeypatch.setattr(pool, "IN_FLIGHT_CHARS", chars_bound)
+    pulled = []
+
+    def source():
+        for doc in docs(300):
+            pulled.append(len(doc.content))
+            yield doc
+
+    ahead = []  # (documents, characters) handed out and not yet taken, at each take
+    taken_chars = 0
+    for taken, doc in enumerate(pool.run_chain(source(), partial(stages_of, Upper), workers=2, start_at=1), 1):
+        taken_chars += len(doc.content)
+        ahead.append((len(pulled) - taken, sum(pulled) - taken_chars))
+    chunk_docs, chunk_chars = 3, 3 * max(len(d.content) for d in docs(300))
+    steady = ahead[: 300 - docs_bound - 2 * chunk_docs] if bound == "documents" else ahead[:200]
+    if bound == "documents":
+        assert all(docs_bound - chunk_docs <= n <= docs_bound + 2 * chunk_docs for n, _ in steady)
+    else:
+        assert all(chars_bound - chunk_chars <= c <= chars_bound + 2 * chunk_chars for _, c in steady)
+
+
 def test_a_worker_that_dies_fails_the_run(small_pool):
     with pytest.raises(pool.WorkerFailed, match="worker process died"):
         list(pool.run_chain(docs(20), partial(stages_of, Dies), workers=2, start_at=1))

@@ -52,9 +52,10 @@ def make_raw(folder: Path, docs: int, small: int) -> int:
 
 
 def run_once(code: Path, raw: Path, out: Path, trace: bool, extra: list[str]) -> dict:
-    clean = out / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
+    # A clean folder of its own: files created just after thousands were
+    # deleted are slow on ext4 without a journal (see bench_speed.pipeline_run).
     out.mkdir(parents=True, exist_ok=True)
+    clean = Path(tempfile.mkdtemp(prefix="clean_", dir=out)) / "clean"
     env = dict(os.environ, PYTHONPATH=str(code))
     # The child reports its own peak memory (RUSAGE_CHILDREN keeps the largest of all children).
     probe = ("import atexit, resource, runpy, sys; atexit.register(lambda: sys.stderr.write("

@@ -119,14 +119,33 @@ def idle_speedup(one: dict, two: dict, cores: int = 2) -> float:
 
 
 def pipeline_run(raw: Path, work: Path, *args: str):
+    """A run into a clean folder of its own. Folders are deleted only once a
+    section is done: on ext4 without a journal (as here), files created
+    just after thousands were deleted wait while the kernel skips the
+    inodes freed in the last half minute (``recently_deleted``; 40,000 files
+    created took 16 s of system time instead of 1 s), which would charge one
+    run for the clean-up of the one before."""
     def once() -> dict:
-        clean = work / "clean"
-        shutil.rmtree(clean, ignore_errors=True)
+        clean = Path(tempfile.mkdtemp(prefix="clean_", dir=work)) / "clean"
         return measure([str(PIPELINE), "-q", "run", *args, str(raw), str(clean)])
     return once
 
 
 # -- the sections ----------------------------------------------------------------
+
+def _fresh(work: Path, name: str) -> Path:
+    """A folder for one section; those of the sections before are deleted
+    here, and the next runs wait out the kernel's half minute (see
+    ``pipeline_run``)."""
+    earlier = [p for p in work.iterdir() if p.is_dir()]
+    for path in earlier:
+        shutil.rmtree(path)
+    if earlier:
+        time.sleep(35)
+    folder = work / name
+    folder.mkdir()
+    return folder
+
 
 def section_runs(work: Path, repeats: int, full: bool) -> dict:
     out = {}
@@ -317,11 +336,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_speed_") as tmp:
         work = Path(tmp)
         if "runs" in only:
-            results["runs"] = section_runs(work, args.repeats, args.full)
+            results["runs"] = section_runs(_fresh(work, "runs"), args.repeats, args.full)
         if "per_core" in only:
             results["per_core"] = section_per_core(max(args.repeats - 1, 1))
         if "ray" in only:
-            results["ray"] = section_ray(work, args.full)
+            results["ray"] = section_ray(_fresh(work, "ray"), args.full)
     results["load_average_at_end"] = os.getloadavg()[0]
     # The last run here, or else the figures committed with the code.
     earlier = args.out if args.out.is_file() else COMMITTED

@@ -301,7 +301,9 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
 
         timings = Timings()
         deferred = DeferredIndex(index)
-        dedup = Dedup(config.dedup, index=deferred)
+        # The workers' cores sign and verify each batch too (its pools are forked
+        # for the batch and gone before it is written).
+        dedup = Dedup(config.dedup, index=deferred, workers=workers)
         commits = Commits(clean_dir, ledger, inputs, existing, report, _kill_point,
                           partial(document_ids, raw_dir, config=config))
         stream = prepared(_unrecorded(documents(), recorded, report, commits.again), config, timings, workers)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..document import DUPLICATE, KEPT, Document
+from ..pool import exit_when_gone
 from .cluster import resolve
 from .config import DedupConfig
 from .dates import day_of
@@ -116,14 +119,16 @@ def _sign_part(args: tuple[list[str], DedupConfig, bool]) -> Signed:
 
 def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads: bool = False) -> Signed:
     """``sign`` spread over worker processes (same result as ``sign``)."""
-    if workers <= 1 or len(texts) < 4 * _CHUNK:
+    if workers <= 1 or len(texts) < _CHUNK:
         return sign(texts, config, leads)
-    step = _CHUNK * 4
+    # A part per worker for a batch of a run (10,000 documents), parts of
+    # 4 steps for larger sets, so that parts come back as others are signed.
+    step = min(_CHUNK * 4, -(-len(texts) // workers))
     keys = np.empty((len(texts), config.all_bands), dtype=np.uint32)
     sets, numbers = [], []
     packed: list[bytes] | None = [] if leads else None
     parts = ((texts[i : i + step], config, leads) for i in range(0, len(texts), step))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_watch, initargs=(os.getpid(),)) as pool:
         # Parts come back in order; each is copied out and dropped at once.
         for number, part in enumerate(pool.map(_sign_part, parts)):
             keys[number * step : number * step + len(part.keys)] = part.keys
@@ -132,6 +137,13 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
             if packed is not None:
                 packed += part.leads
     return Signed(keys, *_join(sets), *_join(numbers), packed)
+
+
+def _watch(parent: int) -> None:
+    """In a worker: end with the process that started it. A forked worker
+    holds what its parent held (a run's lock among them) and, its parent
+    killed with -9, would otherwise wait on its queue for ever."""
+    threading.Thread(target=exit_when_gone, args=(parent,), daemon=True).start()
 
 
 # What forked verification workers read: (pairs, verify_many's other arguments).
@@ -176,7 +188,8 @@ def verify_parallel(pairs: np.ndarray, *args, workers: int = 1, **kwargs) -> tup
         kwargs["bitmaps"] = set_bitmaps(args[0], args[1])
     _VERIFYING = (pairs, args, kwargs)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_watch, initargs=(os.getpid(),)) as pool:
             parts = list(pool.map(_verify_part, bounds))
     finally:
         _VERIFYING = None

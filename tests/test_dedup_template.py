@@ -483,7 +483,7 @@ def test_word_readings_are_the_same_after_the_cache_is_emptied(monkeypatch):
 
     text = "CORRECTED - ACME <ACM.N> Q1 shr 1.20 dlrs vs 1.05, April 7.\nAcme said sales rose in March."
     want = lead(text, 50)
-    monkeypatch.setattr(template._Readings, "limit", 3)
+    monkeypatch.setattr(template._WordCache, "limit", 3)
     template._READ.clear()
     assert lead(text, 50) == want
     assert len(template._READ) <= 3

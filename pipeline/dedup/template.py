@@ -180,7 +180,7 @@ def _read(word: str) -> tuple[str, int, int]:
     return token, kind, CAPITAL if word[0].isupper() else LOWER
 
 
-class _Readings(dict):
+class _WordCache(dict):
     """``_read`` of each word met, looked up as ``_READ[word]``: a plain dict
     lookup per token (a cached function call costs several), emptied when
     it grows past ``limit`` words."""
@@ -194,7 +194,7 @@ class _Readings(dict):
         return value
 
 
-_READ = _Readings()
+_READ = _WordCache()
 
 
 def _kind(word: str, token: str) -> int:

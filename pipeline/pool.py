@@ -199,11 +199,11 @@ _chain: list[PerDocument] = []  # this worker's chain of stages, built once
 def _start_worker(make_chain, run_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the run decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=exit_when_gone, args=(run_pid,), daemon=True).start()
+    threading.Thread(target=_exit_when_gone, args=(run_pid,), daemon=True).start()
     _chain[:] = [make_chain()]
 
 
-def exit_when_gone(run_pid: int, every: float = 0.5) -> None:
+def _exit_when_gone(run_pid: int, every: float = 0.5) -> None:
     """End this worker once the run's process is gone (killed with -9, its
     pool never shut down): the queue it reads from would never close."""
     while True:

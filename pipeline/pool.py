@@ -205,9 +205,14 @@ def _start_worker(make_chain, run_pid: int) -> None:
 
 def _exit_when_gone(run_pid: int, every: float = 0.5) -> None:
     """End this worker once the run's process is gone (killed with -9, its
-    pool never shut down): the queue it reads from would never close."""
+    pool never shut down): the queue it reads from would never close. The
+    fork server this worker came from ends with the run, so being
+    reparented says so too (the run's pid alone can be found alive again)."""
+    parent = os.getppid()
     while True:
         time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)
         try:
             os.kill(run_pid, 0)
         except ProcessLookupError:

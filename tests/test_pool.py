@@ -196,3 +196,51 @@ def test_workers_on_the_command_line(raw_copy, tmp_path):
     result = CliRunner().invoke(cli, ["-q", "run", "--engine", "ray", "--workers", "2", str(raw_copy),
                                       str(tmp_path / "other")])
     assert result.exit_code == 2 and not (tmp_path / "other").exists()
+
+
+class Waits(MapStage):
+    """Records the worker's pid in the folder named by the document, then waits."""
+    name = "waits"
+
+    def process(self, doc: Document) -> Document:
+        import time
+
+        Path(doc.content, str(os.getpid())).touch()
+        time.sleep(20)
+        return doc
+
+
+def _clean_then_die(folder: str) -> None:
+    pool.START_AT = 1
+    pool.CHUNK_DOCS = 1
+    list(pool.run_chain([Document(id=f"w{i}", source=f"{i}.txt", content=folder) for i in range(4)],
+                        partial(stages_of, Waits), workers=2, start_at=1))
+
+
+def test_workers_end_with_a_killed_run(tmp_path):
+    """Killed with -9, a run never shuts its pool down: its workers must end anyway."""
+    import multiprocessing
+    import signal
+    import time
+
+    proc = multiprocessing.get_context("fork").Process(target=_clean_then_die, args=(str(tmp_path),))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(p.name) for p in tmp_path.iterdir()]
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(10)
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().split(") ")[1][0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)

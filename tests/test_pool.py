@@ -223,7 +223,8 @@ def test_workers_end_with_a_killed_run(tmp_path):
     import signal
     import time
 
-    proc = multiprocessing.get_context("fork").Process(target=_clean_then_die, args=(str(tmp_path),))
+    # A fresh interpreter: a forked one would share this process's fork server.
+    proc = multiprocessing.get_context("spawn").Process(target=_clean_then_die, args=(str(tmp_path),))
     proc.start()
     deadline = time.monotonic() + 60
     while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:

@@ -121,30 +121,12 @@ def test_signing_workers_end_with_a_killed_run(tmp_path):
     """A forked worker holds what the run held (its lock among them): killed
     with -9, the run must not leave it waiting on its queue for ever."""
     import multiprocessing
-    import os
-    import signal
-    import time
+
+    from killed import workers_left
 
     proc = multiprocessing.get_context("fork").Process(target=_sign_then_hang, args=(str(tmp_path),))
     proc.start()
-    deadline = time.monotonic() + 30
-    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = [int(p.name) for p in tmp_path.iterdir()]
+    # Killed once the pool has settled, its workers waiting.
+    workers, left = workers_left(proc, tmp_path, 2, start_within=30, settle=1)
     assert len(workers) == 2
-    time.sleep(1)  # the pool settled: its workers waiting
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.join(10)
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        with open(f"/proc/{pid}/stat") as fh:  # reaped by init: a zombie is gone too
-            return fh.read().split(") ")[1][0] != "Z"
-
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in workers)
+    assert not left

@@ -220,28 +220,12 @@ def _clean_then_die(folder: str) -> None:
 def test_workers_end_with_a_killed_run(tmp_path):
     """Killed with -9, a run never shuts its pool down: its workers must end anyway."""
     import multiprocessing
-    import signal
-    import time
+
+    from killed import workers_left
 
     # A fresh interpreter: a forked one would share this process's fork server.
     proc = multiprocessing.get_context("spawn").Process(target=_clean_then_die, args=(str(tmp_path),))
     proc.start()
-    deadline = time.monotonic() + 60
-    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = [int(p.name) for p in tmp_path.iterdir()]
+    workers, left = workers_left(proc, tmp_path, 2, start_within=60)
     assert len(workers) == 2
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.join(10)
-
-    def alive(pid: int) -> bool:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                return fh.read().split(") ")[1][0] != "Z"
-        except FileNotFoundError:
-            return False
-
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in workers)
+    assert not left

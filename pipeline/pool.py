@@ -199,15 +199,16 @@ _chain: list[PerDocument] = []  # this worker's chain of stages, built once
 def _start_worker(make_chain, run_pid: int) -> None:
     # Ctrl-C reaches the whole process group: the run decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_when_gone, args=(run_pid,), daemon=True).start()
+    threading.Thread(target=exit_when_gone, args=(run_pid,), daemon=True).start()
     _chain[:] = [make_chain()]
 
 
-def _exit_when_gone(run_pid: int, every: float = 0.5) -> None:
+def exit_when_gone(run_pid: int, every: float = 0.5) -> None:
     """End this worker once the run's process is gone (killed with -9, its
-    pool never shut down): the queue it reads from would never close. The
-    fork server this worker came from ends with the run, so being
-    reparented says so too (the run's pid alone can be found alive again)."""
+    pool never shut down): the queue it reads from would never close. Its
+    parent (the run, or the fork server, which ends with the run) gone, it
+    is reparented: that says so too (the run's pid alone can be found alive
+    again). The dedup stage's forked workers watch the run the same way."""
     parent = os.getppid()
     while True:
         time.sleep(every)

@@ -23,7 +23,6 @@ import gc
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ..document import DUPLICATE, KEPT, Document
+from ..pool import exit_when_gone
 from .cluster import resolve
 from .config import DedupConfig
 from .dates import day_of
@@ -142,16 +142,8 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
 def _watch(parent: int) -> None:
     """In a worker: end with the process that started it. A forked worker
     holds what its parent held (a run's lock among them) and, its parent
-    killed with -9, would otherwise wait on its queue for ever. Its parent
-    is gone once it is reparented (asking for the parent's pid could find
-    another process given that number)."""
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-
-
-def _exit_when_orphaned(parent: int, every: float = 0.5) -> None:
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
+    killed with -9, would otherwise wait on its queue for ever."""
+    threading.Thread(target=exit_when_gone, args=(parent,), daemon=True).start()
 
 
 # What forked verification workers read: (pairs, verify_many's other arguments).

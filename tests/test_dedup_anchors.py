@@ -23,17 +23,49 @@ def decide(*texts: str, config: DedupConfig | None = None) -> list[Document]:
     return list(Dedup(config or DedupConfig())(docs))
 
 
-def test_a_flash_no_band_sees_is_found_by_its_anchors():
+def test_a_flash_the_jaccard_bands_miss_is_found_by_its_anchors():
     config = DedupConfig()
     signed = sign([FLASH, STORY], config)
-    assert len(candidate_pairs(signed.keys[:, : config.band_columns])) == 0  # Jaccard 0.06, other lead
+    assert len(candidate_pairs(signed.keys[:, : config.bands])) == 0  # Jaccard 0.06
     assert anchor_pairs(signed.keys[:, config.band_columns :], config.anchor_cap, config.anchor_min_shared).tolist() \
         == [[0, 1]]
     out = decide(FLASH, STORY)
     assert out[1].status == KEPT
     assert out[0].status == DUPLICATE and out[0].duplicate_of == "d1" and out[0].rule == "first_version"
-    assert [d.status for d in decide(FLASH, STORY, config=DedupConfig(anchor_count=0))] == [KEPT, KEPT]
+    # Neither anchors nor lead bands: the pair is never looked at.
+    assert [d.status for d in decide(FLASH, STORY, config=DedupConfig(anchor_count=0, lead_bands=0))] == [KEPT, KEPT]
 
+
+
+# A flash of a headline's length and the results it announces: 11 word pairs,
+# about a third of the story's first 25.
+RESULTS_FLASH = "HARWOOD MILLS CORP 2ND QTR SHR PRIMARY 41 CTS VS 37 CTS"
+RESULTS = """HARWOOD MILLS CORP <HWM.O> 2ND QTR NET
+
+Shr primary 41 cts vs 37 cts
+    Shr diluted 40 cts vs 36 cts
+    Net 12.3 mln vs 10.9 mln
+    Revs 88.1 mln vs 81.4 mln
+    Avg shrs 30.1 mln vs 29.6 mln
+    Six mths
+    Shr primary 79 cts vs 70 cts
+    Shr diluted 77 cts vs 69 cts
+    Net 23.6 mln vs 20.7 mln
+    Revs 171.5 mln vs 158.2 mln
+    NOTE: Six months 1986 net includes gain of 1.2 mln dlrs from the sale of the company's Dayton warehouse.
+ Reuter
+"""
+
+
+def test_the_lead_bands_find_a_headline_flash_without_anchors():
+    config = DedupConfig(anchor_count=0)
+    signed = sign([RESULTS_FLASH, RESULTS], config)
+    assert len(candidate_pairs(signed.keys[:, : config.bands])) == 0
+    assert candidate_pairs(signed.keys[:, config.bands : config.band_columns]).tolist() == [[0, 1]]
+    out = decide(RESULTS_FLASH, RESULTS, config=config)
+    assert out[0].status == DUPLICATE and out[0].duplicate_of == "d1" and out[0].rule == "first_version"
+    assert [d.status for d in decide(RESULTS_FLASH, RESULTS, config=DedupConfig(anchor_count=0, lead_bands=0))] \
+        == [KEPT, KEPT]
 
 def test_anchors_do_not_make_a_template_issue_a_copy():
     from test_dedup_template import HARBOUR, OTHER

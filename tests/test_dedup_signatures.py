@@ -29,12 +29,12 @@ def test_golden_signature_values():
 
 
 def test_fingerprint_names_every_setting():
-    assert DedupConfig().fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b10r2:anchor16p"
+    assert DedupConfig().fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b20r3:anchor16p"
     assert DedupConfig(anchor_plain=False).fingerprint == \
-        "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b10r2:anchor16"
+        "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b20r3:anchor16"
     # Function-word pairs are put last for word 2-grams only.
     assert DedupConfig(shingle_size=3).fingerprint.endswith(":anchor16")
-    assert DedupConfig(anchor_count=0).fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b10r2"
+    assert DedupConfig(anchor_count=0).fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1:lead25b20r3"
     assert DedupConfig(lead_bands=0, anchor_count=0).fingerprint == "minhash-v4:norm-v1:word2:perm256:b64r4:seed1"
     # What decides among the anchors is not part of them.
     assert DedupConfig(anchor_cap=40, anchor_min_shared=3).fingerprint == DedupConfig().fingerprint

@@ -36,7 +36,6 @@ def test_a_flash_the_jaccard_bands_miss_is_found_by_its_anchors():
     assert [d.status for d in decide(FLASH, STORY, config=DedupConfig(anchor_count=0, lead_bands=0))] == [KEPT, KEPT]
 
 
-
 # A flash of a headline's length and the results it announces: 11 word pairs,
 # about a third of the story's first 25.
 RESULTS_FLASH = "HARWOOD MILLS CORP 2ND QTR SHR PRIMARY 41 CTS VS 37 CTS"
@@ -66,6 +65,7 @@ def test_the_lead_bands_find_a_headline_flash_without_anchors():
     assert out[0].status == DUPLICATE and out[0].duplicate_of == "d1" and out[0].rule == "first_version"
     assert [d.status for d in decide(RESULTS_FLASH, RESULTS, config=DedupConfig(anchor_count=0, lead_bands=0))] \
         == [KEPT, KEPT]
+
 
 def test_anchors_do_not_make_a_template_issue_a_copy():
     from test_dedup_template import HARBOUR, OTHER

@@ -51,8 +51,8 @@ class DedupConfig:
     # (a 30-word flash in a 300-word story: about 0.1). A flash of a
     # headline's length shares about a third of the story's lead: in 20
     # bands of three rows a candidate with probability 0.52 (10 bands: 0.31;
-    # 10 of two rows, 0.69, but at 1M generated documents so many more
-    # candidate pairs that the stage peaks at 3.66 GiB, not 2.98).
+    # 10 of two rows: 0.69, but the stage then peaks at 3.66 GiB on 1M
+    # generated documents, not 2.98).
     # ``lead_bands`` 0 turns them off.
     lead_shingles: int = 25
     lead_bands: int = 20

@@ -42,7 +42,7 @@ from .anchors import anchor_keys, plain_pairs
 from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
-from .template import lead_text
+from .template import lead_end, lead_text
 from .verify import RULES, Readings, edge_values, set_bitmaps, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
@@ -58,7 +58,7 @@ class Signed:
     offsets: np.ndarray  # int64, n + 1
     numbers: np.ndarray  # flat uint32, number-token hashes
     number_offsets: np.ndarray
-    leads: list[bytes] | None = None  # ``pack_lead`` of each text's lead, when asked for
+    lead_ends: np.ndarray | None = None  # ``lead_end`` of each text, when asked for
 
     def set_of(self, i: int) -> np.ndarray:
         return self.shingles[self.offsets[i] : self.offsets[i + 1]]
@@ -84,7 +84,7 @@ def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.nd
 
 def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Signed:
     """Band keys, distinct shingles and number sets of texts (one process);
-    with ``leads``, also their leads as the index keeps them."""
+    with ``leads``, also where each text's lead ends (the index keeps the lead)."""
     keys, sets, numbers = [], [], []
     for start in range(0, len(texts), _CHUNK):
         part = texts[start : start + _CHUNK]
@@ -100,8 +100,9 @@ def sign(texts: Sequence[str], config: DedupConfig, leads: bool = False) -> Sign
         sets.append((flat, offsets))
         numbers.append(tuple(part_numbers))
     all_keys = np.concatenate(keys) if keys else np.zeros((0, config.all_bands), np.uint32)
-    packed = [stored_lead(text, config) for text in texts] if leads else None
-    return Signed(all_keys, *_join(sets), *_join(numbers), packed)
+    ends = np.array([lead_end(text, config.template_lead_words) for text in texts], dtype=np.int64) \
+        if leads else None
+    return Signed(all_keys, *_join(sets), *_join(numbers), ends)
 
 
 def _heads(flat: np.ndarray, offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +127,7 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
     step = min(_CHUNK * 4, -(-len(texts) // workers))
     keys = np.empty((len(texts), config.all_bands), dtype=np.uint32)
     sets, numbers = [], []
-    packed: list[bytes] | None = [] if leads else None
+    ends = np.empty(len(texts), dtype=np.int64) if leads else None
     parts = ((texts[i : i + step], config, leads) for i in range(0, len(texts), step))
     with ProcessPoolExecutor(max_workers=workers, initializer=_watch, initargs=(os.getpid(),)) as pool:
         # Parts come back in order; each is copied out and dropped at once.
@@ -134,9 +135,9 @@ def sign_parallel(texts: Sequence[str], config: DedupConfig, workers: int, leads
             keys[number * step : number * step + len(part.keys)] = part.keys
             sets.append((part.shingles, part.offsets))
             numbers.append((part.numbers, part.number_offsets))
-            if packed is not None:
-                packed += part.leads
-    return Signed(keys, *_join(sets), *_join(numbers), packed)
+            if ends is not None:
+                ends[number * step : number * step + len(part.keys)] = part.lead_ends
+    return Signed(keys, *_join(sets), *_join(numbers), ends)
 
 
 def _watch(parent: int) -> None:
@@ -308,8 +309,8 @@ class Dedup:
         def lead_of(p: int) -> str | None:
             if p >= n_new:
                 return unpack_text(old_leads[p - n_new])
-            if signed.leads is not None:
-                return unpack_text(signed.leads[p])
+            if signed.lead_ends is not None:
+                return docs[work[p]].text[: signed.lead_ends[p]]
             return lead_text(docs[work[p]].text, config.template_lead_words)
 
         days = None
@@ -355,9 +356,12 @@ class Dedup:
     def _record(self, docs, work, signed: Signed, decisions) -> None:
         sizes = signed.sizes  # once: it is a pass over the whole batch
 
+        ends = signed.lead_ends
+
         def stored(pos: int):
+            text = docs[work[pos]].text
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
-                    stored_text(docs[work[pos]].text, self.config), None if signed.leads is None else signed.leads[pos],
+                    stored_text(text, self.config), None if ends is None else pack_lead(text[: ends[pos]]),
                     day_of(docs[work[pos]].meta.get("date")))
 
         self.index.record(_Decided(decisions, lambda pos: docs[work[pos]].id, stored))

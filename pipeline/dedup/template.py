@@ -144,8 +144,14 @@ class Lead:
 
 def lead_text(text: str, words: int) -> str:
     """The start of a text holding its first ``words`` tokens (what the index keeps)."""
+    return text[: lead_end(text, words)]
+
+
+def lead_end(text: str, words: int) -> int:
+    """Where ``lead_text`` cuts ``text``: a lead is a prefix, so a batch
+    keeps one number per text instead of a copy of each lead."""
     match = _first_tokens(words).match(text)
-    return text[: match.end()] if match else text
+    return match.end() if match else len(text)
 
 
 @lru_cache(maxsize=8)

@@ -184,10 +184,12 @@ def _context(html: bool):
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    # Imported once in the server, shared by every worker forked from it;
+    # Imported once in the server, shared by every worker forked from it (the
+    # strip stage among them: numpy and the rules, 0.1 s a worker otherwise);
     # trafilatura only when the run has pages to extract. (Effective for the
     # first pool of this process: the server then keeps running.)
-    ctx.set_forkserver_preload(["pipeline._forkserver", "pipeline.runner"] + (["trafilatura"] if html else []))
+    ctx.set_forkserver_preload(["pipeline._forkserver", "pipeline.runner", "pipeline.strip.stage"]
+                               + (["trafilatura"] if html else []))
     return ctx
 
 

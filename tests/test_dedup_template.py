@@ -355,6 +355,33 @@ def test_one_report_for_two_markets_is_two_reports():
         assert not other_subjects(lead(joliet, 50), lead(other, 50)) and verified(joliet, other) != ""
 
 
+
+def test_two_banks_flashes_on_one_rate_change_are_two_flashes():
+    from pipeline.dedup.subjects import other_subjects
+
+    one = "HARBOUR SAVINGS BANK LIFTS PRIME RATE TO 8-1/4 PCT FROM 8 PCT, EFFECTIVE MONDAY"
+    two = "NORTHFIELD TRUST LIFTS PRIME RATE TO 8-1/4 PCT FROM 8 PCT, EFFECTIVE MONDAY"
+    assert other_subjects(lead(one, 50), lead(two, 50)) and verified(one, two) == ""
+    assert verified(one, two, DedupConfig(template_guard=False)) != ""
+    # The same flash with its subject abbreviated or respelt is one flash.
+    for other in (one.replace("HARBOUR SAVINGS BANK", "H. SAVINGS BANK"), one.replace("HARBOUR", "HARBOR")):
+        assert not other_subjects(lead(one, 50), lead(other, 50)) and verified(one, other) != ""
+    # A longer text with its opening respelt keeps its copy: the rest of the lead tells.
+    story = ("\n\nThe bank said the new rate applies to loans to its largest corporate customers. It is the "
+             "second bank this week to move, and dealers expect others to follow before the end of the month.")
+    assert verified("S. AFRICA GOLD OUTPUT STEADY" + story, "SOUTH AFRICA GOLD OUTPUT STEADY" + story) != ""
+
+
+def test_a_story_naming_another_bank_only_as_an_earlier_mover_is_not_its_flash():
+    flash = "NORTHFIELD TRUST LIFTS PRIME RATE TO 8-1/4 PCT FROM 8 PCT, EFFECTIVE MONDAY"
+    story = ("HARBOUR SAVINGS <HSB> LIFTS PRIME RATE\n\nHarbour Savings Bank said it is lifting its prime rate "
+             "to 8-1/4 pct from 8 pct, effective Monday.\n    It is the third bank to move, following Northfield "
+             "Trust and Lakeside National.")
+    assert verified(flash, story) == "" and verified(flash, story, DedupConfig(template_guard=False)) != ""
+    # Named where the story names its own subject, it is the story's flash under other words.
+    own = story.replace("HARBOUR SAVINGS <HSB>", "NORTHFIELD <NFT>").replace("Harbour Savings Bank", "Northfield Trust")
+    assert verified(flash.replace("NORTHFIELD TRUST", "NORTHFIELD TRUST CO"), own) != ""
+
 def test_the_character_check_never_undoes_a_first_version():
     # A second chance for pairs the word pairs refuse; not a veto on the others.
     config = DedupConfig(char_jaccard_threshold=0.99, char_check_min_jaccard=0.01, char_check_min_shingles=1)

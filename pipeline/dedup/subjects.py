@@ -14,7 +14,12 @@ of the other's ("INT'L" and "INTERNATIONAL"), are two reports, not copies,
 unless all the rest of their leads is the same (a copy whose opening
 words were respelt or garbled: "S. AFRICA" and "SOUTH AFRICA").
 A text that calls itself a correction or a repeat may change its
-headline; a text of one line has no headline to tell.
+headline. A text of one long line has no headline to tell; a flash (a
+text shorter than a lead, of one paragraph) is all headline, and there
+the same rest says nothing: two banks' flashes on one rate change differ only in the
+bank ("CITIBANK RAISES PRIME RATE TO 7-3/4 PCT", "CHASE MANHATTAN RAISES
+PRIME RATE TO 7-3/4 PCT"), so their opening words must be respellings
+of each other for the two to be one flash.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from .template import Lead, _anchors, _near
 
 def other_subjects(a: Lead, b: Lead) -> bool:
     """Whether two leads' headlines open with subjects of their own (see above)."""
-    if a.marked or b.marked or not (0 < a.head < len(a.tokens)) or not (0 < b.head < len(b.tokens)):
+    if a.marked or b.marked or not (_headlined(a) and _headlined(b)):
         return False
     head_a, head_b = a.tokens[: a.head], b.tokens[: b.head]
     runs = _anchors(head_a, head_b)
@@ -38,7 +43,10 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     j = next((k for k, t in enumerate(head_b[:j]) if t in in_a and len(t) > 1), j)
     if i == 0 or j == 0:
         return False  # the headlines begin with a word they share
-    words_a, words_b = a.vocabulary, b.vocabulary
+    # Named where the other story names its own subject (its headline and
+    # first sentence), not among others further on ("following Citibank,
+    # Chase Manhattan and ...").
+    words_a, words_b = frozenset(a.tokens[: a.opening]), frozenset(b.tokens[: b.opening])
     own_a = [t for t in head_a[:i] if t not in words_b]
     own_b = [t for t in head_b[:j] if t not in words_a]
     if len(own_a) < i or len(own_b) < j:
@@ -46,5 +54,12 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     rest_a, rest_b = a.tokens[i:], b.tokens[j:]
     size = min(len(rest_a), len(rest_b))
     if rest_a[:size] == rest_b[:size]:
-        return False  # the same text with its opening words respelt ("S. AFRICA", "SOUTH AFRICA")
+        if not (a.flash or b.flash):
+            return False  # the same text with its opening words respelt ("S. AFRICA", "SOUTH AFRICA")
+        return not any(_near(x, y) or x.startswith(y) or y.startswith(x) for x in own_a for y in own_b)
     return not any(_near(x, y) for x in own_a for y in own_b)
+
+
+def _headlined(lead: Lead) -> bool:
+    """Whether the lead has a headline: a first line and more, or a flash (all headline)."""
+    return 0 < lead.head < len(lead.tokens) or (lead.flash and len(lead.tokens) > 0)

@@ -135,6 +135,8 @@ class Lead:
     marked: bool  # a correction or repeat by its own account
     whole: bool = False  # the whole text, not cut at the lead's length
     head: int = 0  # tokens of the first line (the headline)
+    opening: int = 0  # tokens of the headline and the first sentence after it (where a story names its subject)
+    flash: bool = False  # the whole text is one paragraph: all headline
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -232,11 +234,14 @@ def read_lead(cut: str, words: int) -> Lead:
     lower: set[str] = set()
     names: set[str] = set()
     start = True
-    head = None
+    head = opening = None
+    paragraphs, gap = 0, True
     for line in unicodedata.normalize("NFKC", cut).split("\n"):
         if not line.strip():
-            start = True
+            start = gap = True
             continue
+        paragraphs += gap
+        gap = False
         if head is None and tokens:
             head = len(tokens)
         found = _TOKEN_STOP.findall(line)  # each token with the ".", "?" or "!" right after it
@@ -267,6 +272,8 @@ def read_lead(cut: str, words: int) -> Lead:
                     names.add(read[k][0])
         kinds += line_kinds
         start = bool(found[-1][1])
+        if opening is None and head is not None:
+            opening = next((first + k + 1 for k, (_, stop) in enumerate(found) if stop), None)
     # A word opening a sentence is a name unless the lead writes it in lower
     # case; a word of a headline in capitals is one if the lead writes it as
     # a name ("PHILLIPS RAISES ..." and "Phillips Petroleum Corp said").
@@ -294,7 +301,10 @@ def read_lead(cut: str, words: int) -> Lead:
                 or (i + 1 < len(tokens) and data[i + 1] == CALENDAR and tokens[i + 1] in _MONTHS)):
             data[i] = CALENDAR
     data = tuple(data)
-    return Lead(tuple(tokens), data, marked, len(tokens) < words, len(tokens) if head is None else head)
+    head = len(tokens) if head is None else head
+    whole = len(tokens) < words
+    return Lead(tuple(tokens), data, marked, whole, head, len(tokens) if opening is None else opening,
+                whole and paragraphs == 1)
 
 
 _WORD_VALUES = {w: float(v) for v, w in enumerate(

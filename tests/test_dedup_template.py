@@ -370,6 +370,9 @@ def test_two_banks_flashes_on_one_rate_change_are_two_flashes():
     story = ("\n\nThe bank said the new rate applies to loans to its largest corporate customers. It is the "
              "second bank this week to move, and dealers expect others to follow before the end of the month.")
     assert verified("S. AFRICA GOLD OUTPUT STEADY" + story, "SOUTH AFRICA GOLD OUTPUT STEADY" + story) != ""
+    # A short text in lower case is no flash: another first word is a label, not another subject.
+    brief = "Harbour Savings Bank lifts its prime rate to 8-1/4 pct from 8 pct from Monday, the bank said."
+    assert not other_subjects(lead("Exclusive: " + brief, 50), lead("Watch: " + brief, 50))
 
 
 def test_a_story_naming_another_bank_only_as_an_earlier_mover_is_not_its_flash():

@@ -9,17 +9,20 @@ writes the name again. So two texts whose headlines begin with other
 words and then agree (the first run of two or more tokens the headlines
 share, or the first word of two letters or more that both have, comes
 after a run of each), where each text's opening words appear
-nowhere in the other's lead and none is a near spelling or abbreviation
+nowhere in the other's headline and first sentence (where a story names
+its own subject, not the others it cites: "... following Citibank, Chase
+Manhattan and ..."), and none is a near spelling or abbreviation
 of the other's ("INT'L" and "INTERNATIONAL"), are two reports, not copies,
 unless all the rest of their leads is the same (a copy whose opening
 words were respelt or garbled: "S. AFRICA" and "SOUTH AFRICA").
 A text that calls itself a correction or a repeat may change its
 headline. A text of one long line has no headline to tell; a flash (a
-text shorter than a lead, of one paragraph) is all headline, and there
-the same rest says nothing: two banks' flashes on one rate change differ only in the
-bank ("CITIBANK RAISES PRIME RATE TO 7-3/4 PCT", "CHASE MANHATTAN RAISES
-PRIME RATE TO 7-3/4 PCT"), so their opening words must be respellings
-of each other for the two to be one flash.
+text shorter than a lead, of one paragraph, opening with a line in
+capitals) is all headline, and there the same rest says nothing: two
+banks' flashes on one rate change differ only in the bank ("CITIBANK
+RAISES PRIME RATE TO 7-3/4 PCT", "CHASE MANHATTAN RAISES PRIME RATE TO
+7-3/4 PCT"), so their opening words must be respellings of each other
+for the two to be one flash.
 """
 from __future__ import annotations
 
@@ -43,9 +46,7 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     j = next((k for k, t in enumerate(head_b[:j]) if t in in_a and len(t) > 1), j)
     if i == 0 or j == 0:
         return False  # the headlines begin with a word they share
-    # Named where the other story names its own subject (its headline and
-    # first sentence), not among others further on ("following Citibank,
-    # Chase Manhattan and ...").
+    # Named where the other story names its own subject, not among others further on.
     words_a, words_b = frozenset(a.tokens[: a.opening]), frozenset(b.tokens[: b.opening])
     own_a = [t for t in head_a[:i] if t not in words_b]
     own_b = [t for t in head_b[:j] if t not in words_a]

@@ -136,7 +136,7 @@ class Lead:
     whole: bool = False  # the whole text, not cut at the lead's length
     head: int = 0  # tokens of the first line (the headline)
     opening: int = 0  # tokens of the headline and the first sentence after it (where a story names its subject)
-    flash: bool = False  # the whole text is one paragraph: all headline
+    flash: bool = False  # a short text of one paragraph opening with a line in capitals: all headline
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -235,7 +235,7 @@ def read_lead(cut: str, words: int) -> Lead:
     names: set[str] = set()
     start = True
     head = opening = None
-    paragraphs, gap = 0, True
+    paragraphs, gap, caps_head = 0, True, False
     for line in unicodedata.normalize("NFKC", cut).split("\n"):
         if not line.strip():
             start = gap = True
@@ -244,6 +244,9 @@ def read_lead(cut: str, words: int) -> Lead:
         gap = False
         if head is None and tokens:
             head = len(tokens)
+        elif not tokens:  # the first line: a flash's is in capitals, but for a unit or two ("17.50 dlrs/bbl")
+            letters = [c.isupper() for c in line if c.isalpha()]
+            caps_head = 4 * sum(letters) >= 3 * len(letters) > 0
         found = _TOKEN_STOP.findall(line)  # each token with the ".", "?" or "!" right after it
         if not found:
             continue
@@ -304,7 +307,7 @@ def read_lead(cut: str, words: int) -> Lead:
     head = len(tokens) if head is None else head
     whole = len(tokens) < words
     return Lead(tuple(tokens), data, marked, whole, head, len(tokens) if opening is None else opening,
-                whole and paragraphs == 1)
+                whole and paragraphs == 1 and caps_head)
 
 
 _WORD_VALUES = {w: float(v) for v, w in enumerate(

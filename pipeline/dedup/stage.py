@@ -355,7 +355,6 @@ class Dedup:
 
     def _record(self, docs, work, signed: Signed, decisions) -> None:
         sizes = signed.sizes  # once: it is a pass over the whole batch
-
         ends = signed.lead_ends
 
         def stored(pos: int):

@@ -355,7 +355,6 @@ def test_one_report_for_two_markets_is_two_reports():
         assert not other_subjects(lead(joliet, 50), lead(other, 50)) and verified(joliet, other) != ""
 
 
-
 def test_two_banks_flashes_on_one_rate_change_are_two_flashes():
     from pipeline.dedup.subjects import other_subjects
 

@@ -47,7 +47,7 @@ def other_subjects(a: Lead, b: Lead) -> bool:
     if i == 0 or j == 0:
         return False  # the headlines begin with a word they share
     # Named where the other story names its own subject, not among others further on.
-    words_a, words_b = frozenset(a.tokens[: a.opening]), frozenset(b.tokens[: b.opening])
+    words_a, words_b = a.opening_words, b.opening_words
     own_a = [t for t in head_a[:i] if t not in words_b]
     own_b = [t for t in head_b[:j] if t not in words_a]
     if len(own_a) < i or len(own_b) < j:
@@ -63,4 +63,4 @@ def other_subjects(a: Lead, b: Lead) -> bool:
 
 def _headlined(lead: Lead) -> bool:
     """Whether the lead has a headline: a first line and more, or a flash (all headline)."""
-    return 0 < lead.head < len(lead.tokens) or (lead.flash and len(lead.tokens) > 0)
+    return 0 < lead.head < len(lead.tokens) or lead.flash

@@ -143,6 +143,11 @@ class Lead:
         """The lead's distinct tokens (a lead is compared with several others)."""
         return frozenset(self.tokens)
 
+    @cached_property
+    def opening_words(self) -> frozenset[str]:
+        """The distinct tokens of the headline and first sentence (``opening``)."""
+        return frozenset(self.tokens[: self.opening])
+
 
 def lead_text(text: str, words: int) -> str:
     """The start of a text holding its first ``words`` tokens (what the index keeps)."""

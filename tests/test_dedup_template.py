@@ -516,3 +516,68 @@ def test_word_readings_are_the_same_after_the_cache_is_emptied(monkeypatch):
     template._READ.clear()
     assert lead(text, 50) == want
     assert len(template._READ) <= 3
+
+
+ORDERS_BODY = ("\n\nOrders for machine tools built in Nordland rose sharply during the last two weeks of May to "
+               "their highest level this year, suggesting that demand may have recovered from its weak start "
+               "in February, the Nordland Tool Builders Association said. Export orders, however, fell for the "
+               "first time since 1984, as a stronger currency made the country's tools dearer abroad. "
+               "The association said members booked orders worth 412 mln crowns in the second half of May, "
+               "up 18 pct from a year earlier, and expected the rise to hold through the summer months.")
+
+
+def test_a_story_under_a_new_headline_is_one_story():
+    """Only the headline changed, and its month is the body's own: one story, not two issues."""
+    from pipeline.dedup.template import reheadlined
+
+    first = "NORDLAND TOOL ORDERS RECOVER FROM FEBRUARY SLUMP" + ORDERS_BODY
+    second = "NORDLAND TOOL ORDERS RECOVER IN LATE MAY" + ORDERS_BODY.replace("suggesting that", "suggesting")
+    assert reheadlined(lead(first, 50), lead(second, 50))
+    assert verified(first, second) != ""
+    # A month only the headline tells is the report's own: another issue of it.
+    other = "NORDLAND TOOL ORDERS RECOVER IN JUNE" + ORDERS_BODY
+    assert not reheadlined(lead(first, 50), lead(other, 50))
+
+
+def test_one_table_at_two_hours_is_two_issues():
+    table = ("\n\nAPR7  UNTRD\nMAY7  6265 UNCH\nJUN7  UNTRD\nJUL7  6245 UP 10\nSEP7  6265 UP 15\n"
+             "DEC7  6285 UP 10\nJAN8  UNTRD\nMAR8  6340 UP 15\nMAY8  UNTRD\nJUL8  UNTRD\nSEP8  UNTRD\n"
+             "DEC8  UNTRD\nJAN9  UNTRD\nMAR9  UNTRD\nMAY9  UNTRD")
+    noon, half_past = "LAKESIDE COPPER FUTURES 12:00" + table, "LAKESIDE COPPER FUTURES 12:30" + table
+    assert verified(noon, half_past, DedupConfig(template_guard=False)) != ""
+    assert verified(noon, half_past) == ""
+
+
+ACME = ("ACME MILLS <ACMM> FILES FOR DEBT OFFERING\n\n"
+        "Acme Mills Inc said it filed with the Securities and Exchange Commission a registration statement "
+        "covering 120 mln dlrs of senior subordinated notes due 1997. Proceeds will be used to repay bank debt "
+        "taken on for the purchase of Harbour Textiles Inc and for working capital, the company said. "
+        "Acme named Lakeside Securities Corp as sole underwriter of the offering. The company said it expects "
+        "the notes to be offered in late May, subject to market conditions.")
+ACME_AGAIN = ("ACME MILLS <ACMM> TO SELL 120 MLN DLRS OF NOTES\n\n"
+              "Acme Mills Inc said it filed with the Securities and Exchange Commission to offer 120 mln dlrs "
+              "of senior subordinated notes due 1997. Proceeds will be used to repay bank debt taken on to buy "
+              "Harbour Textiles Inc and for working capital, the textile maker said. Lakeside "
+              "Securities Corp will manage the sale, which the company expects in late May. Acme, based in "
+              "Lakeside, makes cotton and wool fabrics for clothing makers in Europe and North America.")
+ACME_OTHER = ("ACME MILLS <ACMM> NAMES NEW CHIEF EXECUTIVE\n\n"
+              "The board of the textile maker said it had named Karin Holm, its finance director, chief "
+              "executive, succeeding Erik Berg, who retires. Proceeds will be used to repay bank debt "
+              "taken on for the purchase of Harbour Textiles Inc and for working capital, the company said. "
+              "Lakeside Securities Corp will be sole underwriter of the offering, expected in late May.")
+
+
+def test_one_companys_news_written_again_the_same_day_is_one_story():
+    from pipeline.dedup import shingle_set
+    from pipeline.dedup.verify import overlap
+
+    jaccard, containment = overlap(shingle_set(ACME, "word", 2), shingle_set(ACME_AGAIN, "word", 2))
+    assert jaccard < 0.4 and 0.5 <= containment < 0.7  # only the rewrite rule can take it
+    out = list(Dedup()([dated("a", ACME, "1987-04-01 10:40"), dated("b", ACME_AGAIN, "1987-04-01 11:19")]))
+    assert sorted(d.status for d in out) == [DUPLICATE, KEPT] and {d.rule for d in out} == {None, "rewrite"}
+    # Another day, it may be news of its own.
+    assert {d.status for d in Dedup()([dated("a", ACME, "1987-04-01"), dated("b", ACME_AGAIN, "1987-04-08")])} \
+        == {KEPT}
+    # The same company, a story that opens otherwise and reuses paragraphs: another story.
+    assert {d.status for d in Dedup()([dated("a", ACME, "1987-04-01"), dated("c", ACME_OTHER, "1987-04-01")])} \
+        == {KEPT}

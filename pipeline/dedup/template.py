@@ -55,6 +55,11 @@ said"), in a line in capitals a word the lead writes as such a name
 ("PHILLIPS RAISES ..."), and a ticker in angle brackets ("<BTSB.O>"). "NA"
 and "nil" stand for a missing figure and are not data.
 
+Two leads whose bodies are the same, with no data of their own, are one
+story under two headlines when what each headline has of its own is told
+in that body (``reheadlined``); a routine table's day and hour are in its
+headline only.
+
 What the guard cannot see: two issues whose leads are the same word for
 word (a report that repeats itself from one week to the next), and a
 re-send that changes figures without saying so.
@@ -604,3 +609,53 @@ def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> 
     return {_as_time(k) if stage_is_time else k
             for t, k in zip(a.tokens[start : len(a.tokens) - end], a.data[start : len(a.data) - end])
             if k in kinds and (k != NAME or t not in other)}
+
+
+
+_ORDINALS = {f"{n}{end}": word for n, end, word in (
+    (1, "st", "first"), (2, "nd", "second"), (3, "rd", "third"), (4, "th", "fourth"))}
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """``short`` is ``long`` with letters left out ("qtr", "quarter"; "mthly", "monthly")."""
+    if len(short) < 3 or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _told(token: str, words: frozenset[str]) -> bool:
+    """Whether ``words`` hold ``token``, written as it is or another way."""
+    token = _ORDINALS.get(token, token)
+    return token in words or any(_near(token, w) or _abbreviates(token, w) for w in words)
+
+
+def reheadlined(a: Lead, b: Lead, least_body: int = 20, alike: float = 0.8) -> bool:
+    """Whether two leads are one story under two headlines: the same body
+    (at least ``least_body`` tokens each, ``alike`` of the shorter one's
+    word pairs found in the other, no data of its own on either side), and
+    each headline's data of its own (a date, a time, a figure, a name) told
+    in that body or in the other headline ("CAR SALES RECOVER FROM JANUARY
+    BLAHS", "... IN LATE MARCH" over "... the last 10 days of March ... its
+    January slump"). A routine table's headline carries its day and hour
+    and its body does not: "COPPER 12:00" and "COPPER 12:30" over one table
+    are two issues."""
+    if a.flash or b.flash or not (0 < a.head and 0 < b.head):
+        return False
+    body_a = Lead(a.tokens[a.head:], a.data[a.head:], a.marked, a.whole)
+    body_b = Lead(b.tokens[b.head:], b.data[b.head:], b.marked, b.whole)
+    short, long = sorted((body_a, body_b), key=lambda x: len(x.tokens))
+    if len(short.tokens) < least_body:
+        return False
+    pairs = set(zip(short.tokens, short.tokens[1:]))
+    if len(pairs & set(zip(long.tokens, long.tokens[1:]))) < alike * len(pairs):
+        return False
+    if substitutions(body_a, body_b)[0]:
+        return False
+    told = body_a.vocabulary | body_b.vocabulary
+    for x, y in ((a, b), (b, a)):
+        other_head = frozenset(y.tokens[: y.head])
+        if not all(_told(t, told | other_head) for t, k in zip(x.tokens[: x.head], x.data[: x.head])
+                   if k and t not in other_head):
+            return False
+    return True

@@ -22,8 +22,9 @@ of intersecting every pair, for a small part of the work.
 A story written again (rule ``rewrite``) shares less: at least
 ``rewrite_containment`` of the smaller set and ``rewrite_min_shared``
 shingles, with a Jaccard of ``rewrite_min_jaccard``, and says what it is:
-one lead calls itself a correction or a repeat, or both have the same
-headline and are dated the same day (this needs the leads).
+one lead calls itself a correction or a repeat, or both are dated the
+same day and have the same headline or tag one company in their headlines
+and open alike (this needs the leads).
 
 A pair that fails both but still has a word Jaccard of
 ``char_check_min_jaccard`` or more is looked at again on its texts: it is a
@@ -59,7 +60,7 @@ from . import issuers
 from .config import DedupConfig
 from .subjects import other_subjects
 from .shingles import shingle_batch, unique_segments
-from .template import Lead, different_issues, lead_text, other_periods, read_lead
+from .template import Lead, different_issues, lead_text, other_periods, read_lead, reheadlined
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
@@ -282,7 +283,7 @@ class Readings:
         shorter share their lead, so one pair of leads recurs)."""
         key = id(a), id(b)  # the leads live as long as this object: their ids stay theirs
         if key not in self._issues:
-            self._issues[key] = different_issues(a, b, self._config) or other_subjects(a, b)
+            self._issues[key] = (different_issues(a, b, self._config) and not reheadlined(a, b)) or other_subjects(a, b)
         return self._issues[key]
 
 
@@ -392,12 +393,9 @@ def verify_many(
                     ok[k] = True
                     why[k] = FIRST_VERSION
         for k in np.flatnonzero(ok & (why == REWRITE)):
-            # Written again, by its own account or under the same headline the same day
-            # (undated, one headline may be a routine report's two days).
-            a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
-            ok[k] = a is not None and b is not None and (a.marked or b.marked or (
-                a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens)
-                and _same_day(days, int(part[k, 0]), int(part[k, 1]))))
+            i, j = int(part[k, 0]), int(part[k, 1])
+            ok[k] = _written_again(template_of(i), template_of(j), start_of(i), start_of(j),
+                                   _same_day(days, i, j), config)
         for k in np.flatnonzero(again & ~ok):  # a second chance, never a veto on a first version
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
@@ -428,6 +426,25 @@ def verify_many(
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
     return accepted, similarity, rule
+
+
+def _written_again(a: Lead | None, b: Lead | None, start_a: str | None, start_b: str | None,
+                   same_day: bool, config: DedupConfig) -> bool:
+    """Whether a pair the rewrite rule found says it is one story written
+    again: by its own account, or on one day under the same headline or
+    as one company's news opening alike (the same issuer tagged in both
+    headlines, ``first_version_lead`` of one opening's word pairs in the
+    other's lead). Undated, one headline may be a routine report's two days."""
+    if a is None or b is None:
+        return False
+    if a.marked or b.marked:
+        return True
+    if not same_day:
+        return False
+    if a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens):
+        return True
+    return issuers.one_issuer(start_a, start_b) and \
+        max(starts_alike(a, b), starts_alike(b, a)) >= config.first_version_lead
 
 
 def _same_day(days: np.ndarray | None, i: int, j: int) -> bool:

@@ -611,7 +611,6 @@ def _middle_kinds(a: Lead, b: Lead, ends: tuple[int, int], kinds: frozenset) -> 
             if k in kinds and (k != NAME or t not in other)}
 
 
-
 _ORDINALS = {f"{n}{end}": word for n, end, word in (
     (1, "st", "first"), (2, "nd", "second"), (3, "rd", "third"), (4, "th", "fourth"))}
 
@@ -652,10 +651,11 @@ def reheadlined(a: Lead, b: Lead, least_body: int = 20, alike: float = 0.8) -> b
         return False
     if substitutions(body_a, body_b)[0]:
         return False
-    told = body_a.vocabulary | body_b.vocabulary
+    body = body_a.vocabulary | body_b.vocabulary
     for x, y in ((a, b), (b, a)):
         other_head = frozenset(y.tokens[: y.head])
-        if not all(_told(t, told | other_head) for t, k in zip(x.tokens[: x.head], x.data[: x.head])
+        told = body | other_head
+        if not all(_told(t, told) for t, k in zip(x.tokens[: x.head], x.data[: x.head])
                    if k and t not in other_head):
             return False
     return True

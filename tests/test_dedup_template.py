@@ -114,6 +114,11 @@ def test_a_figure_written_otherwise_is_not_a_figure_of_its_own():
     assert not guard(RESULTS.format(net="2,770,243"), RESULTS.format(net="2.8 mln"))
     story = STORY.replace("40 electric trains from", "ten electric trains from")
     assert not guard(story, story.replace("ten electric", "10 electric"))
+    story = STORY.replace("40 electric trains from", "seventeen electric trains from")
+    assert not guard(story, story.replace("seventeen electric", "17 electric"))
+    story = STORY.replace("40 electric trains from", "forty electric trains from")
+    assert not guard(story, story.replace("forty electric", "40 electric"))
+    assert guard(story, story.replace("forty electric", "50 electric"))
     # An OCR slip: a digit for a letter, one letter in a short name.
     assert not guard(STORY, STORY.replace("Anna Berg", "Anna Bcrg").replace("four countries", "f0ur countries"))
     # Figures do not have near spellings: 6.1 and 6.6 are two payouts.

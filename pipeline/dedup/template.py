@@ -321,7 +321,10 @@ def read_lead(cut: str, words: int) -> Lead:
 
 
 _WORD_VALUES = {w: float(v) for v, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_WORD_VALUES.update({w: float(10 * v) for v, w in enumerate(
+    "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)})
 
 
 def _value(token: str) -> tuple[float, int] | None:

@@ -586,3 +586,24 @@ def test_one_companys_news_written_again_the_same_day_is_one_story():
     # The same company, a story that opens otherwise and reuses paragraphs: another story.
     assert {d.status for d in Dedup()([dated("a", ACME, "1987-04-01"), dated("c", ACME_OTHER, "1987-04-01")])} \
         == {KEPT}
+
+
+# A rate table, and the same table sent again within the hour with two rates corrected.
+RATES = ("HARBOUR BANK SETS DEPOSIT RATES\n\nHarbour Bank said it set the rates on its term deposits as follows:\n"
+         "    TERM         NEW RATE   OLD RATE\n   30-89 days   4.10 pct   4.10 pct\n  90-179 days   4.35 pct   "
+         "4.30 pct\n 180-269 days   4.50 pct   4.45 pct\n 270-365 days   4.70 pct   4.60 pct\n Reuter")
+RATES_CORRECTED = RATES.replace("4.35 pct   4.30", "4.35 pct   4.35").replace("4.70 pct", "4.65 pct")
+
+
+def test_a_table_sent_again_the_same_day_with_figures_corrected_is_one_table():
+    same_day = [dated("a", RATES, "1987-04-01 10:12"), dated("b", RATES_CORRECTED, "1987-04-01 10:58")]
+    assert sorted(d.status for d in Dedup()(same_day)) == [DUPLICATE, KEPT]
+    # Without dates (or on two days) it reads as two issues of the table.
+    assert {d.status for d in Dedup()([dated("a", RATES, None), dated("b", RATES_CORRECTED, None)])} == {KEPT}
+    # The same day, a word put in another's place as well: a later report of the day, not a correction.
+    reworded = RATES_CORRECTED.replace("said it set", "said it lowered")
+    assert {d.status for d in Dedup()([same_day[0], dated("c", reworded, "1987-04-01 16:40")])} == {KEPT}
+    # An hour in the body put in another's place: the table at two hours.
+    hourly = [dated("d", RATES.replace("as follows:", "as follows at 1000 hrs edt:"), "1987-04-01 10:12"),
+              dated("e", RATES_CORRECTED.replace("as follows:", "as follows at 1100 hrs edt:"), "1987-04-01 11:05")]
+    assert {d.status for d in Dedup()(hourly)} == {KEPT}

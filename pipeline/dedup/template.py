@@ -119,6 +119,7 @@ _NO_FIGURE = frozenset("na nil nm".split())
 _TICKER = re.compile(r"<[^<>\n]{1,40}>")  # a ticker or a name in angle brackets: "<BTSB.O>"
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
+_ZONES = frozenset("hrs hours gmt est edt cdt cst mdt mst pdt pst bst cet".split())
 _HHMM = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")  # 1330
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")  # 12:10
 _DAY = re.compile(r"[0-3]?\d")
@@ -300,11 +301,11 @@ def read_lead(cut: str, words: int) -> Lead:
     marked = not _MARKERS.isdisjoint(tokens)
     # In a headline, four digits that read as a time of day are one ("LONDON
     # OILS 1330", against "LONDON OILS CLOSING").
+    # Elsewhere, with a zone or "hrs" after them ("1000 hrs cdt").
     figures = [i for i, kind in enumerate(data) if kind == FIGURE]
     for i in figures:
-        if head is not None and i >= head:
-            break
-        if _HHMM.fullmatch(tokens[i]):
+        if _HHMM.fullmatch(tokens[i]) and ((head is None or i < head)
+                                           or (i + 1 < len(tokens) and tokens[i + 1] in _ZONES)):
             data[i] = TIME
     # A day next to its month is part of a date ("April 7", "7 April").
     for i in figures if CALENDAR in data else ():
@@ -579,6 +580,17 @@ def different_issues(a: Lead, b: Lead, config: DedupConfig) -> bool:
 
 _DATA_KINDS = frozenset((FIGURE, CALENDAR, TIME, DIRECTION, NAME, PERIOD, STAGE))  # substitutions' kinds_of_note
 _RESEND_KINDS = frozenset((CALENDAR, TIME, STAGE))  # what a correction may not change in its headline
+
+
+def figures_corrected(a: Lead, b: Lead, config: DedupConfig) -> bool:
+    """Whether the leads differ in figures only: no name, day, hour, period
+    or direction and no word stands in another's place anywhere (a table
+    sent again with figures corrected; a later report of the day rewords)."""
+    kinds = _DATA_KINDS - {FIGURE} - _kinds_off(config)
+    if substitutions(a, b, kinds_of_note=kinds)[0] >= config.template_min_data:
+        return False
+    _, figure_places, places = substitutions(a, b, kinds_of_note=frozenset((FIGURE,)))
+    return figure_places == places
 
 
 def _kinds_off(config: DedupConfig) -> frozenset:

@@ -60,7 +60,7 @@ from . import issuers
 from .config import DedupConfig
 from .subjects import other_subjects
 from .shingles import shingle_batch, unique_segments
-from .template import Lead, different_issues, lead_text, other_periods, read_lead, reheadlined
+from .template import Lead, different_issues, figures_corrected, lead_text, other_periods, read_lead, reheadlined
 
 
 # Why a pair was accepted, as recorded in the manifest (``rule``); verify_many
@@ -421,7 +421,11 @@ def verify_many(
                     continue  # the same lead, or one cut shorter: nothing stands in another's place
                 a, b = template_of(int(part[k, 0])), template_of(int(part[k, 1]))
                 if a is not None and b is not None and readings.other_issues(a, b):
-                    ok[k] = False
+                    # One table sent again the same day under its headline, its
+                    # figures corrected: nothing but figures stands in another's place.
+                    if not (_same_day(days, int(part[k, 0]), int(part[k, 1])) and _one_headline(a, b)
+                            and figures_corrected(a, b, config)):
+                        ok[k] = False
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
@@ -445,6 +449,10 @@ def _written_again(a: Lead | None, b: Lead | None, start_a: str | None, start_b:
         return True
     return issuers.one_issuer(start_a, start_b) and \
         max(starts_alike(a, b), starts_alike(b, a)) >= config.first_version_lead
+
+
+def _one_headline(a: Lead, b: Lead) -> bool:
+    return a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens) and 0 < b.head < len(b.tokens)
 
 
 def _same_day(days: np.ndarray | None, i: int, j: int) -> bool:

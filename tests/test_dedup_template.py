@@ -607,3 +607,34 @@ def test_a_table_sent_again_the_same_day_with_figures_corrected_is_one_table():
     hourly = [dated("d", RATES.replace("as follows:", "as follows at 1000 hrs edt:"), "1987-04-01 10:12"),
               dated("e", RATES_CORRECTED.replace("as follows:", "as follows at 1100 hrs edt:"), "1987-04-01 11:05")]
     assert {d.status for d in Dedup()(hourly)} == {KEPT}
+
+
+# A short item, and the day's fuller story that takes it in under a headline of its own.
+ITEM = ("HARBOUR MINISTER OPPOSES PORT TAX\n\nHarbour's finance minister Ellen Voss said she opposed a port "
+        "transit tax proposed by the opposition leader, or any other special levy on shipping.\n"
+        "    \"A transit tax would be a particularly poor way to raise money,\" Voss said in an interview "
+        "with Coastal Radio. The port is among the busiest in the region and new levies would drive "
+        "traffic to its rivals, she said.")
+FULLER = ("HARBOUR MINISTER AGAINST TAX RISE\n\nHarbour's finance minister Ellen Voss said she opposes a rise in "
+          "income tax to close the budget gap and favours spending cuts instead, in an interview with Coastal "
+          "Radio on its morning programme.\n    She said taxes already take 31 pct of national income, while "
+          "spending runs at 36 pct, and cuts were the best way to close the gap.\n"
+          "    Voss said she opposed a port transit tax proposed by the opposition leader, or any other special "
+          "levy on shipping.\n    \"A transit tax would be a particularly poor way to raise money,\" the "
+          "minister said. The port is among the busiest in the region and new levies would drive traffic to "
+          "its rivals.\n    On trade, Voss said exports should grow by four to five pct this year as the "
+          "currency weakens, and she expected the central bank to keep its rates where they are.")
+
+
+def test_a_short_item_inside_the_day_s_fuller_story_is_one_story():
+    from pipeline.dedup import shingle_set
+    from pipeline.dedup.verify import overlap
+
+    jaccard, containment = overlap(shingle_set(ITEM, "word", 2), shingle_set(FULLER, "word", 2))
+    assert jaccard < 0.4 and 0.85 <= containment < 0.9  # neither the Jaccard nor the containment rule
+    same_day = [dated("a", ITEM, "1987-03-26 08:33"), dated("b", FULLER, "1987-03-26 10:11")]
+    out = list(Dedup()(same_day))
+    assert sorted(d.status for d in out) == [DUPLICATE, KEPT] and {d.rule for d in out} == {None, "rewrite"}
+    assert {d.status for d in Dedup(DedupConfig(rewrite_inside=1.0))(same_day)} == {KEPT}
+    # A week on, a story may well reuse the item's paragraphs as background.
+    assert {d.status for d in Dedup()([same_day[0], dated("c", FULLER, "1987-04-02")])} == {KEPT}

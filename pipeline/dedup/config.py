@@ -102,8 +102,11 @@ class DedupConfig:
     # are dated the same day. A follow-up story reuses background
     # paragraphs under a headline of its own; a routine report keeps its
     # headline from day to day. The number check, the template guard and
-    # the date rule apply. 0 turns it off.
+    # the date rule apply. 0 turns it off. On one day, a text with
+    # ``rewrite_inside`` of its word pairs in the other (a short item taken
+    # into the day's fuller story) is written again whatever its headline.
     rewrite_containment: float = 0.5
+    rewrite_inside: float = 0.85
     rewrite_min_shared: int = 30
     rewrite_min_jaccard: float = 0.2
     # Containment alone is not trusted for tiny texts: a few shared shingles
@@ -148,6 +151,10 @@ class DedupConfig:
     # two texts of one day, which the guard otherwise lets be).
     template_stages: bool = True
     template_periods: bool = True
+    # A table sent again on one day under its headline with only figures
+    # changed (no word, name, day or hour in another's place) is a
+    # correction, not the next issue (False: the guard holds for it too).
+    template_corrected_tables: bool = True
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
@@ -175,7 +182,7 @@ class DedupConfig:
             raise ValueError(f"max_days_apart must be 0 or more, got {self.max_days_apart}")
         for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
                      "first_version_containment", "first_version_lead", "first_version_length",
-                     "rewrite_containment", "rewrite_min_jaccard"):
+                     "rewrite_containment", "rewrite_min_jaccard", "rewrite_inside"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")

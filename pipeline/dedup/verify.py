@@ -23,8 +23,9 @@ A story written again (rule ``rewrite``) shares less: at least
 ``rewrite_containment`` of the smaller set and ``rewrite_min_shared``
 shingles, with a Jaccard of ``rewrite_min_jaccard``, and says what it is:
 one lead calls itself a correction or a repeat, or both are dated the
-same day and have the same headline or tag one company in their headlines
-and open alike (this needs the leads).
+same day and have the same headline, tag one company in their headlines
+and open alike, or hold ``rewrite_inside`` of the smaller text's shingles
+(this needs the leads).
 
 A pair that fails both but still has a word Jaccard of
 ``char_check_min_jaccard`` or more is looked at again on its texts: it is a
@@ -395,7 +396,7 @@ def verify_many(
         for k in np.flatnonzero(ok & (why == REWRITE)):
             i, j = int(part[k, 0]), int(part[k, 1])
             ok[k] = _written_again(template_of(i), template_of(j), start_of(i), start_of(j),
-                                   _same_day(days, i, j), config)
+                                   _same_day(days, i, j), float(containment[k]), config)
         for k in np.flatnonzero(again & ~ok):  # a second chance, never a veto on a first version
             a, b = chars_of(int(part[k, 0])), chars_of(int(part[k, 1]))
             if a is not None and b is not None:
@@ -423,9 +424,8 @@ def verify_many(
                 if a is not None and b is not None and readings.other_issues(a, b):
                     # One table sent again the same day under its headline, its
                     # figures corrected: nothing but figures stands in another's place.
-                    if not (_same_day(days, int(part[k, 0]), int(part[k, 1])) and _one_headline(a, b)
-                            and figures_corrected(a, b, config)):
-                        ok[k] = False
+                    ok[k] = config.template_corrected_tables and _same_day(days, int(part[k, 0]), int(part[k, 1])) \
+                        and _one_headline(a, b) and figures_corrected(a, b, config)
         accepted[start : start + chunk] = ok
         similarity[start : start + chunk] = sim
         rule[start : start + chunk] = np.where(ok, why, 0)
@@ -433,25 +433,28 @@ def verify_many(
 
 
 def _written_again(a: Lead | None, b: Lead | None, start_a: str | None, start_b: str | None,
-                   same_day: bool, config: DedupConfig) -> bool:
+                   same_day: bool, containment: float, config: DedupConfig) -> bool:
     """Whether a pair the rewrite rule found says it is one story written
-    again: by its own account, or on one day under the same headline or
-    as one company's news opening alike (the same issuer tagged in both
+    again: by its own account, or on one day under the same headline, as
+    one company's news opening alike (the same issuer tagged in both
     headlines, ``first_version_lead`` of one opening's word pairs in the
-    other's lead). Undated, one headline may be a routine report's two days."""
+    other's lead), or with most of the smaller text inside the other
+    (``rewrite_inside``: a short item taken into the day's fuller story).
+    Undated, one headline may be a routine report's two days."""
     if a is None or b is None:
         return False
     if a.marked or b.marked:
         return True
     if not same_day:
         return False
-    if a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens):
+    if _one_headline(a, b) or containment >= config.rewrite_inside:
         return True
     return issuers.one_issuer(start_a, start_b) and \
         max(starts_alike(a, b), starts_alike(b, a)) >= config.first_version_lead
 
 
 def _one_headline(a: Lead, b: Lead) -> bool:
+    """Whether both leads have a headline and a body, and the headline is the same."""
     return a.tokens[: a.head] == b.tokens[: b.head] and 0 < a.head < len(a.tokens) and 0 < b.head < len(b.tokens)
 
 

@@ -7,7 +7,7 @@ Training pages: wcxb_dev text dumps (the development split only), whose gold
 gives each page's title, author and date. Each page is cut into units and
 judged by the rules and the shipped line model, as the strip stage does; the
 candidates of each field (``pipeline/strip/metarank.py``) are labelled by
-whether their value is the gold one. A logistic model per field scores them;
+whether their value is the gold one. Boosted trees per field score them;
 its threshold is chosen on out-of-fold scores with folds grouped by domain,
 and those out-of-fold exact-match rates are printed. The shipped rankers are
 then fitted on every page with that threshold.
@@ -27,13 +27,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import strip_data as sd  # noqa: E402
 import text_data as td  # noqa: E402
 from pipeline.strip import metarank  # noqa: E402
-from pipeline.strip.model import fit_logistic  # noqa: E402
+from pipeline.strip.trees import fit_trees  # noqa: E402
 from pipeline.strip.stage import body_start  # noqa: E402
 
 DEFAULT_OUT = sd.REPO / "pipeline" / "strip" / "data" / "meta.json"
 _TOK = re.compile(r"\w+")
 # A wrong value costs more than a missing one: the headline leaves the text.
 WRONG_COST = 0.5
+# Boosted trees: on the candidates' few features a logistic model cannot
+# weigh one against another ("the nearest heading above the article" matters
+# only for a heading); out of fold, titles 0.263 -> 0.400 exact.
+TREES = dict(n_trees=120, depth=4)
+
+
+def fit(x: np.ndarray, y: np.ndarray):
+    return fit_trees(x, y, **TREES)
 
 
 def toks(text) -> list[str]:
@@ -96,7 +104,7 @@ def fit_field(field: str, cands: list, golds: list, groups: list, folds: int = 5
         train = fold != f
         if train.all() or not train.any() or y[train].sum() == 0:
             continue
-        oof[~train] = fit_logistic(x[train], y[train]).predict(x[~train])
+        oof[~train] = fit(x[train], y[train]).predict(x[~train])
     picks = _picks(cands, oof)
     n_gold = sum(1 for g in golds if g)
     best = None
@@ -108,8 +116,7 @@ def fit_field(field: str, cands: list, golds: list, groups: list, folds: int = 5
     _, threshold, correct, wrong = best
     log(f"{field}: {len(y)} candidates on {len(xs)} pages; threshold {threshold:.2f}: out-of-fold exact "
         f"match {correct / max(1, n_gold):.3f} of {n_gold} pages with a gold {field}, {wrong} wrong picks")
-    full = fit_logistic(x, y)
-    return metarank.Ranker(full.mean, full.scale, full.coef, full.bias, threshold), (correct / max(1, n_gold), wrong)
+    return metarank.Ranker(fit(x, y), threshold), (correct / max(1, n_gold), wrong)
 
 
 def fit_rankers(pages: list[tuple[dict, dict]], groups: list[str], folds: int = 5, log=print) -> dict:

@@ -6,7 +6,7 @@ For each field the units near the article's start that could hold it become
 candidates (a heading-like line; a name or a "By ..." line; a line with a
 date in it), each described by a few numbers: how far it is from the
 article, what it looks like, whether a rule or the line model removed it,
-whether the page repeats it. A small logistic model per field scores the
+whether the page repeats it. Small boosted trees per field score the
 candidates; the best one is taken when its score reaches the field's
 threshold. The weights ship in ``data/meta.json`` (``bench/train_meta.py``
 rebuilds them, with folds grouped by domain).
@@ -24,7 +24,9 @@ from importlib import resources
 import numpy as np
 
 from .lines import ends_sentence
+from .model import Logistic, scorer_from_dict
 from .textmeta import DATELINE, _UPDATED, byline_author, parse_date
+from .trees import Trees
 
 FIELDS = ("title", "author", "date")
 # Units looked at before and after the start of the article.
@@ -32,9 +34,12 @@ BEFORE, AFTER = 25, 12
 
 _TOKEN = re.compile(r"\w+")
 _BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
-# A byline's lead-in, glued or not: "By Jane", "ByJane", "Written by Jane", "Author: Jane".
-_LEAD = re.compile(r"(?:^|(?<=\s))(?:(?:written|posted|published|reviewed|story|words)\s*by|by|author\s*:|"
-                   r"about the author|von|par|por)\s*:?\s*(?=[A-ZÀ-ÖØ-Þ])", re.I)
+# A byline's lead-in: "By Jane", "Written by Jane", "Author: Jane", and "ByJane"
+# glued as a page's markup may print it (a capitalised "By" only: "PARLUX"
+# and "BYRNE" hold no lead-in).
+_LEAD = re.compile(r"(?:^|(?<=\s))(?:(?:(?:written|posted|published|reviewed|story|words)\s*by|by|about the author|"
+                   r"von|par|por)(?:\s*:\s*|\s+)|author\s*:\s*|(?-i:[Bb]y)(?=[A-ZÀ-ÖØ-Þ][a-zß-ÿ]))"
+                   r"(?=[A-ZÀ-ÖØ-Þ])", re.I)
 _NAME_WORD = re.compile(r"^[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*,?$")
 _NAME_LINKS = frozenset(("and", "&", "de", "van", "von", "der", "da", "di", "del", "la", "le", "bin", "al"))
 # Where a name ends: a separator, a date, "Published ...", " on Tuesday", " in Travel".
@@ -71,14 +76,26 @@ def author_value(text: str) -> tuple[str, int] | None:
         return name, 1
     t = _BULLET.sub("", text.strip())
     m = _LEAD.search(t)
-    if m is not None:
+    # Inside a headline in capitals, "BY" names who acted ("DEBT DOWNGRADED BY MOODY'S").
+    if m is not None and not (m.start() > 0 and t == t.upper()):
         name = _cut_name(t[m.end():])
         if name and _name_like(name, 10):
             return name, 1 if m.start() == 0 else 2
     name = _cut_name(t)
-    if name and _name_like(name, 5):
+    if name and _name_like(name, 5) and _byline_rest(t[len(name):]):
         return name, 0
     return None
+
+
+_REST = re.compile(r"\s*(?:[|·•–—,]|-\s|published|updated|posted|last updated|fact[- ]checked|reviewed)", re.I)
+
+
+def _byline_rest(rest: str) -> bool:
+    """Whether what follows a name given without a lead-in is what follows a
+    byline: nothing, a date, a separator ("Tom Talbot October 14, 2025");
+    not the rest of a headline ("AGENCY REPORTS 39 SHIPS WAITING")."""
+    rest = rest.strip(" ,.:;")
+    return not rest or bool(_REST.match(rest)) or (parse_date(rest) is not None and len(rest.split()) <= 6)
 
 
 def _title_words(tokens: list[str]) -> float:
@@ -173,17 +190,14 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
 
 @dataclass(frozen=True)
 class Ranker:
-    """A logistic scorer of one field's candidates and the score to reach."""
+    """A scorer of one field's candidates (boosted trees, or a logistic
+    model in rankers saved before them) and the score to reach."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    bias: float
+    scorer: Logistic | Trees
     threshold: float
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        return self.scorer.predict(x)
 
     def pick(self, cands: list) -> tuple[int, str, float] | None:
         """The best candidate (unit, value, score), when it reaches the threshold."""
@@ -196,20 +210,21 @@ class Ranker:
         return cands[k][0], cands[k][1], float(s[k])
 
     def to_dict(self) -> dict:
-        return {"mean": [round(float(v), 6) for v in self.mean], "scale": [round(float(v), 6) for v in self.scale],
-                "coef": [round(float(v), 6) for v in self.coef], "bias": round(float(self.bias), 6),
-                "threshold": round(float(self.threshold), 4)}
+        return {"scorer": self.scorer.to_dict(), "threshold": round(float(self.threshold), 4)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Ranker":
-        return cls(np.asarray(d["mean"]), np.asarray(d["scale"]), np.asarray(d["coef"]), float(d["bias"]),
-                   float(d["threshold"]))
+        if "scorer" in d:
+            return cls(scorer_from_dict(d["scorer"]), float(d["threshold"]))
+        return cls(Logistic.from_dict(d), float(d["threshold"]))  # the earlier layout: a logistic model's fields
 
 
 def save(rankers: dict, path, info: dict | None = None) -> None:
+    """The rankers as JSON: one line per field (trees are long lists of numbers)."""
+    parts = [f'"info": {json.dumps(info or {})}'] + [f"{json.dumps(k)}: {json.dumps(r.to_dict())}"
+                                                    for k, r in rankers.items()]
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"info": info or {}, **{k: r.to_dict() for k, r in rankers.items()}}, f, indent=1)
-        f.write("\n")
+        f.write("{\n" + ",\n".join(parts) + "\n}\n")
 
 
 @lru_cache(maxsize=1)

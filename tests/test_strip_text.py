@@ -185,6 +185,7 @@ def test_parse_date(text, iso):
     # A headline's first capitalised words are no name without a byline's rest.
     ("AGENCY REPORTS 39 SHIPS WAITING AT PANAMA CANAL", None),
     ("Tom Talbot | March 3, 2026", "Tom Talbot"),
+    ("3. Make A Budget", None),
     ("Share this article", None),
     ("We met 3 times", None),
 ])

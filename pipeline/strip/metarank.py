@@ -34,6 +34,7 @@ BEFORE, AFTER = 25, 12
 
 _TOKEN = re.compile(r"\w+")
 _BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
+_NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
 # A byline's lead-in: "By Jane", "Written by Jane", "Author: Jane", and "ByJane"
 # glued as a page's markup may print it (a capitalised "By" only: "PARLUX"
 # and "BYRNE" hold no lead-in).
@@ -74,7 +75,10 @@ def author_value(text: str) -> tuple[str, int] | None:
     name = byline_author(text)
     if name:
         return name, 1
-    t = _BULLET.sub("", text.strip())
+    t = text.strip()
+    if _NUMBERED.match(t):
+        return None  # an item of a numbered list ("1. Make A Budget") is no byline
+    t = _BULLET.sub("", t).strip()
     m = _LEAD.search(t)
     # Inside a headline in capitals, "BY" names who acted ("DEBT DOWNGRADED BY MOODY'S").
     if m is not None and not (m.start() > 0 and t == t.upper()):
@@ -82,7 +86,7 @@ def author_value(text: str) -> tuple[str, int] | None:
         if name and _name_like(name, 10):
             return name, 1 if m.start() == 0 else 2
     name = _cut_name(t)
-    if name and _name_like(name, 5) and _byline_rest(t[len(name):]):
+    if name and _name_like(name, 5) and _byline_rest(t[t.find(name) + len(name):]):
         return name, 0
     return None
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from pipeline.dedup import Dedup, DedupConfig
+from pipeline.dedup import Dedup, DedupConfig, shingle_set
 from pipeline.dedup.stage import sign
 from pipeline.dedup.template import NAME, WORD, different_issues, lead, lead_text
-from pipeline.dedup.verify import RULES, verify_many
+from pipeline.dedup.verify import RULES, overlap, verify_many
 from pipeline.document import DUPLICATE, KEPT, Document
 
 # One fund company's monthly notice, two funds: same words, other names and figures.
@@ -37,6 +37,11 @@ CORRECTED = ("CORRECTED - " + OTHER.replace("6.6", "6.7"), OTHER)
 
 def doc(doc_id: str, text: str) -> Document:
     return Document(id=doc_id, source=f"{doc_id}.txt", content=text)
+
+
+def word_pair_overlap(a: str, b: str) -> tuple[float, float]:
+    """(Jaccard, containment) of two texts' word 2-gram sets, as the stage's rules read them."""
+    return overlap(shingle_set(a, "word", 2), shingle_set(b, "word", 2))
 
 
 def decide(*texts: str, config: DedupConfig | None = None) -> list[Document]:
@@ -455,10 +460,7 @@ REWRITTEN = ("DOCKERS VOTE TO STRIKE AT PORT OF LAKESIDE\n\n"
 
 
 def test_a_story_written_again_is_one_story():
-    from pipeline.dedup import shingle_set
-    from pipeline.dedup.verify import overlap
-
-    jaccard, containment = overlap(shingle_set(STRIKE, "word", 2), shingle_set(REWRITTEN, "word", 2))
+    jaccard, containment = word_pair_overlap(STRIKE, REWRITTEN)
     assert jaccard < 0.4 and 0.5 <= containment < 0.7  # no other rule takes it
     same_day = [dated("a", STRIKE, "1987-03-16 11:47"), dated("b", REWRITTEN, "1987-03-16 12:32")]
     out = list(Dedup()(same_day))
@@ -573,10 +575,7 @@ ACME_OTHER = ("ACME MILLS <ACMM> NAMES NEW CHIEF EXECUTIVE\n\n"
 
 
 def test_one_companys_news_written_again_the_same_day_is_one_story():
-    from pipeline.dedup import shingle_set
-    from pipeline.dedup.verify import overlap
-
-    jaccard, containment = overlap(shingle_set(ACME, "word", 2), shingle_set(ACME_AGAIN, "word", 2))
+    jaccard, containment = word_pair_overlap(ACME, ACME_AGAIN)
     assert jaccard < 0.4 and 0.5 <= containment < 0.7  # only the rewrite rule can take it
     out = list(Dedup()([dated("a", ACME, "1987-04-01 10:40"), dated("b", ACME_AGAIN, "1987-04-01 11:19")]))
     assert sorted(d.status for d in out) == [DUPLICATE, KEPT] and {d.rule for d in out} == {None, "rewrite"}
@@ -627,10 +626,7 @@ FULLER = ("HARBOUR MINISTER AGAINST TAX RISE\n\nHarbour's finance minister Ellen
 
 
 def test_a_short_item_inside_the_day_s_fuller_story_is_one_story():
-    from pipeline.dedup import shingle_set
-    from pipeline.dedup.verify import overlap
-
-    jaccard, containment = overlap(shingle_set(ITEM, "word", 2), shingle_set(FULLER, "word", 2))
+    jaccard, containment = word_pair_overlap(ITEM, FULLER)
     assert jaccard < 0.4 and 0.85 <= containment < 0.9  # neither the Jaccard nor the containment rule
     same_day = [dated("a", ITEM, "1987-03-26 08:33"), dated("b", FULLER, "1987-03-26 10:11")]
     out = list(Dedup()(same_day))

@@ -587,9 +587,10 @@ def figures_corrected(a: Lead, b: Lead, config: DedupConfig) -> bool:
     or direction and no word stands in another's place anywhere (a table
     sent again with figures corrected; a later report of the day rewords)."""
     kinds = _DATA_KINDS - {FIGURE} - _kinds_off(config)
-    if substitutions(a, b, kinds_of_note=kinds)[0] >= config.template_min_data:
+    blocks = _anchors(a.tokens, b.tokens)  # one alignment for both questions
+    if substitutions(a, b, kinds_of_note=kinds, blocks=blocks)[0] >= config.template_min_data:
         return False
-    _, figure_places, places = substitutions(a, b, kinds_of_note=frozenset((FIGURE,)))
+    _, figure_places, places = substitutions(a, b, kinds_of_note=frozenset((FIGURE,)), blocks=blocks)
     return figure_places == places
 
 

@@ -34,7 +34,6 @@ BEFORE, AFTER = 25, 12
 
 _TOKEN = re.compile(r"\w+")
 _BULLET = re.compile(r"^([*+•·▪►–-]|\d{1,3}[.)])\s")
-_NUMBERED = re.compile(r"^\d{1,3}[.)]\s")
 # A byline's lead-in: "By Jane", "Written by Jane", "Author: Jane", and "ByJane"
 # glued as a page's markup may print it (a capitalised "By" only: "PARLUX"
 # and "BYRNE" hold no lead-in).
@@ -76,9 +75,10 @@ def author_value(text: str) -> tuple[str, int] | None:
     if name:
         return name, 1
     t = text.strip()
-    if _NUMBERED.match(t):
+    bullet = _BULLET.match(t)
+    if bullet and bullet.group(1)[0].isdigit():
         return None  # an item of a numbered list ("1. Make A Budget") is no byline
-    t = _BULLET.sub("", t).strip()
+    t = t[bullet.end():].strip() if bullet else t
     m = _LEAD.search(t)
     # Inside a headline in capitals, "BY" names who acted ("DEBT DOWNGRADED BY MOODY'S").
     if m is not None and not (m.start() > 0 and t == t.upper()):

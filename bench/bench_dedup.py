@@ -73,6 +73,7 @@ RULE_EFFECTS = {
     "rewrite rule off": dict(rewrite_containment=0.0),
     "same-day inside rule off": dict(rewrite_inside=1.0),
     "corrected tables off": dict(template_corrected_tables=False),
+    "composite rule off": dict(composite_overlap=0.0),
     "number check off": dict(numbers_threshold=0.0),
     "lead bands off": dict(lead_bands=0),
     "anchors off": dict(anchor_count=0),

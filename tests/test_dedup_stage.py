@@ -219,3 +219,40 @@ def test_character_check_leaves_short_notices_alone():
     longer = DedupConfig(char_jaccard_threshold=0.5, char_check_min_shingles=5)
     accepted, _, _ = verify_many(np.array([[0, 1]]), signed.shingles, signed.offsets, longer, texts=[a, b].__getitem__)
     assert accepted[0]  # the same pair passes once short texts may be checked
+
+
+def test_a_text_made_of_two_stories_joins_one_of_them_only():
+    # A roundup: a flood brief, then the harbour story. The brief is inside
+    # it, as are the harbour story and its copy; the brief and the harbour
+    # story share nothing, so the roundup is not the brief's copy.
+    brief = "\n".join(FLOOD.split("\n")[:3])
+    roundup = brief + "\n" + HARBOUR
+    docs = [doc("harbour", HARBOUR), doc("copy", syndicated(HARBOUR, keep=0.8)), doc("brief", brief),
+            doc("roundup", roundup)]
+    out = run(*docs)
+    assert out["brief"].status == KEPT
+    assert out["harbour"].duplicate_of == "roundup" and out["copy"].duplicate_of == "roundup"
+    # Off, the roundup at the centre claims every text inside it.
+    out = run(*docs, config=DedupConfig(composite_overlap=0.0))
+    assert out["brief"].duplicate_of == "roundup"
+    # A flash of the harbour story shares its text: it stays in the group.
+    flash = "\n".join(HARBOUR.split("\n")[:3])
+    out = run(*docs, doc("flash", flash))
+    assert out["flash"].duplicate_of == "roundup" and out["brief"].status == KEPT
+
+
+def test_a_composite_centre_keeps_the_story_with_most_copies():
+    # Node 0 has verified edges to 1, 2 (one story, an edge between them)
+    # and 3 (another, sharing nothing): it claims 1 and 2, 3 stays kept.
+    class Apart:
+        def together(self, a, b):
+            return False
+
+        def cover(self, whole, part):
+            return 0.5
+
+    edges = np.array([(0, 1), (0, 2), (1, 2), (0, 3)])
+    keeper, _ = resolve(4, edges, [0.6, 0.6, 0.9, 0.9], sizes=[30, 20, 20, 10], stories=Apart())
+    assert keeper.tolist() == [0, 0, 0, 3]
+    keeper, _ = resolve(4, edges, [0.6, 0.6, 0.9, 0.9], sizes=[30, 20, 20, 10])
+    assert keeper.tolist() == [0, 0, 0, 0]

@@ -28,6 +28,15 @@ The direct copies of earlier runs (``members``: fixed too, stored in the
 index with their group) claim their unassigned neighbours for their group in
 the same way, and the documents they claim claim nothing further.
 
+A document made of two stories (a story with paragraphs of another one
+added, a digest of two items) has verified neighbours of both, and those
+share next to nothing with each other. With ``stories`` (whether two
+documents are one story, how much of one another covers), a document claims
+only the neighbours of one story: the one with most of them, then the one
+covering most of its text, then the first; the others stay free for the
+rest of the visit: one story is not merged into another through a document
+made of both.
+
 ``components`` is still exposed: it gives the near-duplicate groups (an
 engine can use it to split the work of ``resolve``, which never crosses a
 component boundary). Node numbers are the last tie-break, so number the
@@ -36,9 +45,12 @@ batch in input order; a group keeps the relative order of its members.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .verify import Stories
 
 
 def components(n: int, edges: np.ndarray) -> np.ndarray:
@@ -69,6 +81,7 @@ def resolve(
     fixed: Sequence[bool] | None = None,
     with_via: bool = False,
     members: Sequence[bool] | None = None,
+    stories: Stories | None = None,
 ):
     """Choose kept documents among ``n`` documents.
 
@@ -103,15 +116,15 @@ def resolve(
     assigned = set()
 
     def claim(node: int, owner: int) -> list[int]:
-        claimed = []
-        for other, s in sorted(neighbours[node].items()):
-            if other not in assigned and not fixed_arr[other]:
-                assigned.add(other)
-                keeper[other] = owner
-                via[other] = node
-                score[other] = s
-                claimed.append(other)
-        return claimed
+        free = [other for other in sorted(neighbours[node]) if other not in assigned and not fixed_arr[other]]
+        if stories is not None and len(free) > 1:
+            free = one_story(neighbours, node, free, stories)
+        for other in free:
+            assigned.add(other)
+            keeper[other] = owner
+            via[other] = node
+            score[other] = neighbours[node][other]
+        return free
 
     joined: list[int] = []
     for node in order:
@@ -132,3 +145,44 @@ def resolve(
             assigned.add(node)
             claim(node, node)
     return (keeper, score, via) if with_via else (keeper, score)
+
+
+# Members of each of two stories compared before they are called apart.
+_LOOKS = 3
+
+
+def one_story(neighbours: dict[int, dict[int, float]], node: int, free: list[int], stories: Stories) -> list[int]:
+    """The neighbours of ``node`` (sorted) that make its main story: those
+    joined by a verified edge or that ``stories`` calls together form a
+    story; the story with most members wins, then the one covering most of
+    ``node``'s text."""
+    label = {other: other for other in free}
+
+    def find(x: int) -> int:
+        while label[x] != x:
+            label[x] = label[label[x]]
+            x = label[x]
+        return x
+
+    for other in free:
+        for peer in neighbours[other]:
+            if peer in label and find(peer) != find(other):
+                label[find(peer)] = find(other)
+    groups: dict[int, list[int]] = {}
+    for other in free:
+        groups.setdefault(find(other), []).append(other)
+    if len(groups) == 1:
+        return free
+    # Stories no verified edge joins may still share their text.
+    heads = list(groups)
+    for i, a in enumerate(heads):
+        for b in heads[i + 1 :]:
+            if find(a) != find(b) and any(stories.together(x, y) for x in groups[a][:_LOOKS] for y in groups[b][:_LOOKS]):
+                label[find(b)] = find(a)
+    merged: dict[int, list[int]] = {}
+    for other in free:
+        merged.setdefault(find(other), []).append(other)
+    if len(merged) == 1:
+        return free
+    return max(merged.values(),
+               key=lambda story: (len(story), max(stories.cover(node, x) for x in story), -story[0]))

@@ -155,6 +155,13 @@ class DedupConfig:
     # changed (no word, name, day or hour in another's place) is a
     # correction, not the next issue (False: the guard holds for it too).
     template_corrected_tables: bool = True
+    # A document made of two stories (one with paragraphs of another added)
+    # joins one of them only (pipeline.dedup.cluster): two of its verified
+    # neighbours with no edge between them are one story when this share of
+    # the smaller one's word pairs is in the other. Unrelated news stories
+    # share under a tenth (common pairs such as "of the"); copies of one
+    # story far more. 0 turns it off.
+    composite_overlap: float = 0.1
 
     def __post_init__(self) -> None:
         if self.shingle not in SHINGLE_KINDS:
@@ -182,7 +189,7 @@ class DedupConfig:
             raise ValueError(f"max_days_apart must be 0 or more, got {self.max_days_apart}")
         for name in ("numbers_threshold", "char_jaccard_threshold", "char_check_min_jaccard", "template_data_share",
                      "first_version_containment", "first_version_lead", "first_version_length",
-                     "rewrite_containment", "rewrite_min_jaccard", "rewrite_inside"):
+                     "rewrite_containment", "rewrite_min_jaccard", "rewrite_inside", "composite_overlap"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")

@@ -43,7 +43,7 @@ from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_end, lead_text
-from .verify import RULES, Readings, edge_values, set_bitmaps, verify_many
+from .verify import RULES, Readings, edge_values, stories_of, set_bitmaps, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192
@@ -321,13 +321,16 @@ class Dedup:
                                                   workers=self.workers, numbers=numbers, texts=text_of,
                                                   leads=lead_of if keeps_leads else None, cut_below=n_new, days=days)
         edges = pairs[accepted]
-        del pairs, accepted, sets, position  # the candidate pairs are most of the stage's memory
+        del pairs, accepted  # the candidate pairs are most of the stage's memory
         sizes = np.concatenate([old_sizes, signed.sizes])
         fixed = np.zeros(n_old + n_new, dtype=bool)
         fixed[:n_old] = True
         members = np.zeros(n_old + n_new, dtype=bool)
         members[:n_old] = old_members
-        keeper, score, via = resolve(n_old + n_new, edges, scores, sizes, fixed, with_via=True, members=members)
+        stories = stories_of(*sets, config, position if n_old else None)
+        keeper, score, via = resolve(n_old + n_new, edges, scores, sizes, fixed, with_via=True, members=members,
+                                     stories=stories)
+        del sets, position, stories
         rule = np.zeros(n_old + n_new, dtype=np.int8)
         joined = np.flatnonzero(via != np.arange(n_old + n_new))
         rule[joined] = edge_values(edges, rules, joined, via[joined])

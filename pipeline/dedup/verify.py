@@ -94,6 +94,39 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return common / (len(a) + len(b) - common), common / len(a)
 
 
+class Stories:
+    """What ``cluster.resolve`` asks of two documents' shingle sets (CSR
+    form; ``position`` maps node numbers to rows when they differ): whether
+    they are one story (``share`` of the smaller set in the other), and how
+    much of one a story covers."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray, share: float,
+                 position: np.ndarray | None = None) -> None:
+        self.flat, self.offsets, self.share, self.position = flat, offsets, share, position
+
+    def _set(self, node: int) -> np.ndarray:
+        row = node if self.position is None else int(self.position[node])
+        return self.flat[self.offsets[row] : self.offsets[row + 1]]
+
+    def together(self, a: int, b: int) -> bool:
+        return overlap(self._set(a), self._set(b))[1] >= self.share
+
+    def cover(self, whole: int, part: int) -> float:
+        """Share of ``whole``'s word pairs that are in ``part``."""
+        a, b = self._set(whole), self._set(part)
+        if len(a) == 0:
+            return 0.0
+        pos = np.searchsorted(b, a)
+        pos[pos == len(b)] = 0
+        return float(np.count_nonzero(b[pos] == a)) / len(a) if len(b) else 0.0
+
+
+def stories_of(flat: np.ndarray, offsets: np.ndarray, config: DedupConfig,
+               position: np.ndarray | None = None) -> Stories | None:
+    """``Stories`` for ``cluster.resolve`` (None with ``composite_overlap`` off)."""
+    return Stories(flat, offsets, config.composite_overlap, position) if config.composite_overlap > 0 else None
+
+
 def numbers_agree(a: np.ndarray, b: np.ndarray, config: DedupConfig) -> bool:
     """The number check above, on two sets of number-token hashes."""
     if min(len(a), len(b)) < config.min_numbers:

@@ -30,7 +30,7 @@ from ..dedup.anchors import EMPTY
 from ..dedup.dates import day_of
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
-from ..dedup.verify import RULES, edge_values
+from ..dedup.verify import RULES, edge_values, stories_of
 from ..dedup.stage import _duplicate, _kept, is_direct, stored_lead, stored_text
 from ..document import Document
 from .tasks import pack, unpack
@@ -146,14 +146,15 @@ def resolve_groups(group: Mapping[str, np.ndarray], pairs: Mapping[str, np.ndarr
         local = np.stack([np.searchsorted(seqs, pairs["a"][lo:hi]), np.searchsorted(seqs, pairs["b"][lo:hi])], 1)
         data = [unpack(group["sig"][i]) for i in rows]
         sizes = np.array([d[0] for d in data], dtype=np.int64)
-        accepted, similarity, rules = verify_many(local, *_csr([d[1] for d in data]), config,
+        sets = _csr([d[1] for d in data])
+        accepted, similarity, rules = verify_many(local, *sets, config,
                                                   numbers=_csr([d[2] for d in data]),
                                                   texts=lambda p: unpack_text(data[p][3]),
                                                   leads=lambda p: unpack_text(data[p][4]),
                                                   days=np.array([d[5] for d in data], dtype=float))
         members = np.asarray(group["member"][rows], dtype=bool)
         keeper, score, via = resolve(len(rows), local[accepted], similarity[accepted], sizes, seqs < 0,
-                                     with_via=True, members=members)
+                                     with_via=True, members=members, stories=stories_of(*sets, config))
         for pos in np.flatnonzero((keeper != np.arange(len(rows))) & (seqs >= 0)):
             cols["seq"].append(int(seqs[pos]))
             cols["kept_id"].append(group["id"][rows[keeper[pos]]])

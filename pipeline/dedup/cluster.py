@@ -164,24 +164,27 @@ def one_story(neighbours: dict[int, dict[int, float]], node: int, free: list[int
             x = label[x]
         return x
 
+    def by_story() -> dict[int, list[int]]:
+        groups: dict[int, list[int]] = {}
+        for other in free:
+            groups.setdefault(find(other), []).append(other)
+        return groups
+
     for other in free:
         for peer in neighbours[other]:
             if peer in label and find(peer) != find(other):
                 label[find(peer)] = find(other)
-    groups: dict[int, list[int]] = {}
-    for other in free:
-        groups.setdefault(find(other), []).append(other)
+    groups = by_story()
     if len(groups) == 1:
         return free
     # Stories no verified edge joins may still share their text.
     heads = list(groups)
     for i, a in enumerate(heads):
         for b in heads[i + 1 :]:
-            if find(a) != find(b) and any(stories.together(x, y) for x in groups[a][:_LOOKS] for y in groups[b][:_LOOKS]):
+            if find(a) != find(b) and any(stories.together(x, y)
+                                          for x in groups[a][:_LOOKS] for y in groups[b][:_LOOKS]):
                 label[find(b)] = find(a)
-    merged: dict[int, list[int]] = {}
-    for other in free:
-        merged.setdefault(find(other), []).append(other)
+    merged = by_story()
     if len(merged) == 1:
         return free
     return max(merged.values(),

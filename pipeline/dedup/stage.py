@@ -43,7 +43,7 @@ from .lsh import band_keys, candidates
 from .minhash import minhash_csr
 from .shingles import shingles_and_numbers, unique_segments
 from .template import lead_end, lead_text
-from .verify import RULES, Readings, edge_values, stories_of, set_bitmaps, verify_many
+from .verify import RULES, Readings, edge_values, set_bitmaps, stories_of, verify_many
 
 # Documents signed per step: bounds the scratch memory of a step.
 _CHUNK = 8192

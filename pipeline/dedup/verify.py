@@ -87,11 +87,17 @@ def overlap(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     if len(a) > len(b):
         a, b = b, a
-    # a is the smaller sorted set: look each of its items up in b.
-    pos = np.searchsorted(b, a)
-    pos[pos == len(b)] = 0
-    common = int(np.count_nonzero(b[pos] == a))
+    common = found_in(a, b)  # the smaller set's items looked up in the larger
     return common / (len(a) + len(b) - common), common / len(a)
+
+
+def found_in(items: np.ndarray, within: np.ndarray) -> int:
+    """How many of the sorted ``items`` are in the sorted set ``within``."""
+    if len(items) == 0 or len(within) == 0:
+        return 0
+    pos = np.searchsorted(within, items)
+    pos[pos == len(within)] = 0
+    return int(np.count_nonzero(within[pos] == items))
 
 
 class Stories:
@@ -113,12 +119,8 @@ class Stories:
 
     def cover(self, whole: int, part: int) -> float:
         """Share of ``whole``'s word pairs that are in ``part``."""
-        a, b = self._set(whole), self._set(part)
-        if len(a) == 0:
-            return 0.0
-        pos = np.searchsorted(b, a)
-        pos[pos == len(b)] = 0
-        return float(np.count_nonzero(b[pos] == a)) / len(a) if len(b) else 0.0
+        a = self._set(whole)
+        return found_in(a, self._set(part)) / len(a) if len(a) else 0.0
 
 
 def stories_of(flat: np.ndarray, offsets: np.ndarray, config: DedupConfig,

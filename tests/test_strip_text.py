@@ -164,6 +164,10 @@ def test_byline_author(line, author):
     ("09.03.2026", "2026-03-09"),
     ("03/25/2026", "2026-03-25"),
     ("31 February 2026", None),
+    # Dumps glue a date to the words around it.
+    ("ByKathryn GiuffridaMar 5, 2025 | 6 comments", "2025-03-05"),
+    ("Posted on June 29, 2020November 12, 2021", "2020-06-29"),
+    ("Hammarch 3, 2020", None),
     ("Payable June 14", None),
 ])
 def test_parse_date(text, iso):
@@ -188,6 +192,15 @@ def test_parse_date(text, iso):
     ("3. Make A Budget", None),
     ("Share this article", None),
     ("We met 3 times", None),
+    # A forum's user names, a signature, a name and its role, a name between separators.
+    ("piizog", "piizog"),
+    ("hayley.p 6 May 2025 17:41 8", "hayley.p"),
+    ("Posted by johnanddoc on 07/03/24 02:57 PM", "johnanddoc"),
+    ("home", None),
+    ("—Matthew Richardson", "Matthew Richardson"),
+    ("Audrey Huang, Print Managing Editor and Publisher of the paper", "Audrey Huang"),
+    ("Dec 26, 2025 • Mahua Das", "Mahua Das"),
+    ("GM CANADA, WORKERS FAR APART IN TALKS - UNION", None),
 ])
 def test_author_candidates(line, author):
     found = author_value(line)
@@ -236,6 +249,17 @@ def test_candidates_lie_near_the_article():
     assert [c[1] for c in cands["date"]] == ["2026-03-03"]
     widths = {len(c[2]) for f in cands for c in cands[f] if f == "title"}
     assert len(widths) == 1
+
+
+def test_the_last_step_of_a_breadcrumb_is_a_title_candidate():
+    texts = ["Home » Recipes » Sourdough Bread Recipe", "Sourdough Bread Recipe", "By Ann Lee",
+             "This sourdough bread recipe takes two days, most of them waiting for the starter to rise."]
+    counts = [len(WORDS.findall(t)) for t in texts]
+    cands = {c[1]: c[2] for c in candidates(texts, counts, [None] * 4, body=3)["title"]}
+    # Seventh to fifth from the end: breadcrumb tail, tail of another unit,
+    # breadcrumb separators in the unit itself.
+    assert cands["Sourdough Bread Recipe"][-7:-4] == [1.0, 1.0, 0.0]
+    assert cands["Home » Recipes » Sourdough Bread Recipe"][-7:-4] == [0.0, 0.0, 1.0]
 
 
 def test_headline_only_story_with_by_in_it_is_kept():

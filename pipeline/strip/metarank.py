@@ -25,6 +25,7 @@ import numpy as np
 
 from .lines import ends_sentence
 from .model import Logistic, scorer_from_dict
+from .stopwords import ALL_STOPWORDS
 from .textmeta import DATELINE, _UPDATED, byline_author, parse_date
 from .trees import Trees
 
@@ -51,6 +52,8 @@ _DATE_HINT = re.compile(r"\b(published|posted|on|date|dated)\b", re.I)
 _MENU = frozenset("""home menu login log sign search contact about subscribe share follow cart shop account
     register privacy terms cookie cookies blog news careers help support more next previous back top""".split())
 _SEP = re.compile(r"^\s*[|:–—-]")
+# A breadcrumb's separators: "Home » Recipes » Bread", "Docs / Guides / Install".
+_CRUMB = re.compile(r"\s(?:[»›>/|]|::)\s|^[»›>/]\s")
 
 
 def _name_like(text: str, most: int) -> bool:
@@ -85,10 +88,40 @@ def author_value(text: str) -> tuple[str, int] | None:
         name = _cut_name(t[m.end():])
         if name and _name_like(name, 10):
             return name, 1 if m.start() == 0 else 2
+    t = _DASH.sub("", t)  # a signature: "— Jane Doe"
     name = _cut_name(t)
-    if name and _name_like(name, 5) and _byline_rest(t[t.find(name) + len(name):]):
+    if name and (_name_like(name, 5) or user_name(name)) and _byline_rest(t[t.find(name) + len(name):]):
         return name, 0
+    # A name between separators: "Dec 26, 2025 • Jane Doe in Travel".
+    for part in _PARTS.split(t)[1:]:
+        name = _cut_name(part)
+        if name and _name_like(name, 5) and _byline_rest(part[part.find(name) + len(name):]):
+            return name, 0
+    # A user name after a lead-in: "Posted by jdoe on 07/03/24".
+    m = _LEAD_USER.match(t)
+    if m is not None:
+        name = _cut_name(t[m.end():])
+        if user_name(name):
+            return name, 1
+    # A name and its role: "Jane Doe, Managing Editor".
+    head, comma, role = t.partition(",")
+    if comma and t != t.upper() and _name_like(head.strip(), 4) and 1 <= len(role.split()) <= 8 and not any(c.isdigit() for c in role):
+        return head.strip(), 0
     return None
+
+
+_PARTS = re.compile(r"\s+[|·•]\s+")
+_LEAD_USER = re.compile(r"(?:(?:written|posted|published)\s+)?by\s+(?=[a-z0-9])", re.I)
+_DASH = re.compile(r"^[—–―-]\s*(?=[A-ZÀ-ÖØ-Þ])")
+_USER = re.compile(r"[A-Za-z0-9][\w.-]{2,29}")
+
+
+def user_name(text: str) -> bool:
+    """A forum's user name: one token with small letters, starting with one
+    or holding a digit, a dot, a dash ("piizog", "hayley.p", "JWoodguy13")."""
+    if not _USER.fullmatch(text) or not any(c.islower() for c in text) or text.lower() in _MENU:
+        return False
+    return text[0].islower() or any(c.isdigit() or c in "._-" for c in text)
 
 
 _REST = re.compile(r"\s*(?:[|·•–—,]|-\s|published|updated|posted|last updated|fact[- ]checked|reviewed)", re.I)
@@ -157,6 +190,9 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
             tl = t.lower()
             in_title_line = any(u != tl and u.startswith(tl) and _SEP.match(u[len(tl):]) for u in low)
             overlap = sum(1 for w in tokens if w.lower() in lead_words) / len(tokens) if tokens else 0.0
+            # The last step of a breadcrumb names the page: "Home » Bread » Sourdough".
+            tails = [u for u in low if u != tl and u.endswith(tl)]
+            crumb_tail = any(_CRUMB.search(u[-len(tl) - 3:]) for u in tails)
             out["title"].append((i, t, common + [
                 1.0 if heading else 0.0, 1.0 if ends_sentence(t) and not heading else 0.0,
                 _title_words(tokens), sum(1 for w in tokens if len(w) > 1 and w.isupper()) / max(1, len(tokens)),
@@ -164,6 +200,11 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
                 1.0 if (i < body and heading and heading_rank == 1) else 0.0,
                 1.0 if DATELINE.match(t) else 0.0, 1.0 if near_date else 0.0,
                 sum(1 for w in tokens if w.lower() in _MENU) / max(1, len(tokens)),
+                1.0 if crumb_tail else 0.0, 1.0 if tails else 0.0, 1.0 if _CRUMB.search(t) else 0.0,
+                1.0 if dates[i - lo] else 0.0, 1.0 if author_value(t) else 0.0,
+                math.log1p(heading_rank) if i < body else 0.0,
+                # A hard-wrapped line ends with a function word ("a subsidiary of"); a headline rarely.
+                1.0 if tokens and tokens[-1].lower() in ALL_STOPWORDS else 0.0,
             ]))
         # Author: a name, with or without "By".
         if n <= 16:
@@ -176,7 +217,7 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
                     1.0 if name == t.strip() else 0.0, 1.0 if near_date else 0.0,
                     1.0 if reasons[i] == "byline" else 0.0,
                     sum(1 for w in name.split() if w.lower() in _MENU) / name_words,
-                    1.0 if ends_sentence(t) else 0.0,
+                    1.0 if ends_sentence(t) else 0.0, 1.0 if user_name(name) else 0.0,
                 ]))
         # Date: a short unit with a date in it.
         d = dates[i - lo]

@@ -22,10 +22,14 @@ _MONTH = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|au
 _DATES = (
     # 2026-03-09, 2026/03/09
     (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), "ymd"),
-    # 9 March 2026, 9. März is not handled: English month names only
-    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH + r",?\s+(\d{4})\b", re.I), "dMy"),
+    # 9 March 2026, 9. März is not handled: English month names only. A
+    # dump may glue a date to the words around it ("Jane DoeMarch 9,
+    # 2026Updated"): a capitalised month after a small letter, a year before
+    # a letter.
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH + r",?\s+(\d{4})(?!\d)", re.I), "dMy"),
     # March 9, 2026; Mar. 9th 2026
-    (re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I), "Mdy"),
+    (re.compile(r"(?:\b|(?<=[a-z])(?-i:(?=[A-Z])))" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)",
+                re.I), "Mdy"),
     # 09.03.2026 (day first), 03/09/2026 (month first unless it cannot be)
     (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), "dmy"),
     (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"), "mdy"),

@@ -266,3 +266,11 @@ def test_headline_only_story_with_by_in_it_is_kept():
     doc = strip("FLUOR CORP DOWNGRADED BY MOODY'S, AFFECTS 390 MLN DLRS OF DEBT\n")
     assert doc.status != EMPTY
     assert "DOWNGRADED" in doc.text and "author" not in doc.meta
+
+
+def test_an_author_candidate_of_words_the_page_writes_small_is_marked():
+    texts = ["Design Style", "By Ann Lee", "Our design team chose a style that suits small rooms and the light they get."]
+    counts = [len(WORDS.findall(t)) for t in texts]
+    feats = {c[1]: c[2] for c in candidates(texts, counts, [None] * 3, body=2)["author"]}
+    # Second to last: the share of the name's words the page also writes in small letters.
+    assert feats["Design Style"][-2] == 1.0 and feats["Ann Lee"][-2] == 0.0

@@ -165,6 +165,9 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
             if len(lead_words) > 150:
                 break
     low = [t.lower() for t in texts[lo:hi]]
+    # Words the page also writes in small letters are words, not names
+    # ("Design Style", "Premium Member"): a person's name is always capitalised.
+    small = {w for t in texts for w in _TOKEN.findall(t) if w.islower()}
     dates = [parse_date(texts[i]) if counts[i] <= 20 else None for i in range(lo, hi)]
     n_dates = sum(1 for d in dates if d)
     heading_rank = 0
@@ -218,6 +221,8 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
                     1.0 if reasons[i] == "byline" else 0.0,
                     sum(1 for w in name.split() if w.lower() in _MENU) / name_words,
                     1.0 if ends_sentence(t) else 0.0, 1.0 if user_name(name) else 0.0,
+                    sum(1 for w in name.split() if w.lower() in small and w.lower() not in _NAME_LINKS) / name_words,
+                    1.0 if name == name.upper() else 0.0,
                 ]))
         # Date: a short unit with a date in it.
         d = dates[i - lo]

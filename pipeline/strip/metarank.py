@@ -70,6 +70,21 @@ def _cut_name(text: str) -> str:
     return (text[:m.start()] if m else text).strip(" ,.:;")
 
 
+# Separators between a byline's parts; a lead-in before a user name; a signature's dash.
+_PARTS = re.compile(r"\s+[|·•]\s+")
+_LEAD_USER = re.compile(r"(?:(?:written|posted|published)\s+)?by\s+(?=[a-z0-9])", re.I)
+_DASH = re.compile(r"^[—–―-]\s*(?=[A-ZÀ-ÖØ-Þ])")
+_USER = re.compile(r"[A-Za-z0-9][\w.-]{2,29}")
+
+
+def user_name(text: str) -> bool:
+    """A forum's user name: one token with small letters, starting with one
+    or holding a digit, a dot, a dash ("piizog", "hayley.p", "JWoodguy13")."""
+    if not _USER.fullmatch(text) or not any(c.islower() for c in text) or text.lower() in _MENU:
+        return False
+    return text[0].islower() or any(c.isdigit() or c in "._-" for c in text)
+
+
 def author_value(text: str) -> tuple[str, int] | None:
     """The name a unit gives as its author and where its lead-in stands
     (0: none, 1: at the start, 2: inside the unit: "... by Jane Doe");
@@ -105,23 +120,11 @@ def author_value(text: str) -> tuple[str, int] | None:
             return name, 1
     # A name and its role: "Jane Doe, Managing Editor".
     head, comma, role = t.partition(",")
-    if comma and t != t.upper() and _name_like(head.strip(), 4) and 1 <= len(role.split()) <= 8 and not any(c.isdigit() for c in role):
-        return head.strip(), 0
+    head = head.strip()
+    if comma and t != t.upper() and _name_like(head, 4) and 1 <= len(role.split()) <= 8 \
+            and not any(c.isdigit() for c in role):
+        return head, 0
     return None
-
-
-_PARTS = re.compile(r"\s+[|·•]\s+")
-_LEAD_USER = re.compile(r"(?:(?:written|posted|published)\s+)?by\s+(?=[a-z0-9])", re.I)
-_DASH = re.compile(r"^[—–―-]\s*(?=[A-ZÀ-ÖØ-Þ])")
-_USER = re.compile(r"[A-Za-z0-9][\w.-]{2,29}")
-
-
-def user_name(text: str) -> bool:
-    """A forum's user name: one token with small letters, starting with one
-    or holding a digit, a dot, a dash ("piizog", "hayley.p", "JWoodguy13")."""
-    if not _USER.fullmatch(text) or not any(c.islower() for c in text) or text.lower() in _MENU:
-        return False
-    return text[0].islower() or any(c.isdigit() or c in "._-" for c in text)
 
 
 _REST = re.compile(r"\s*(?:[|·•–—,]|-\s|published|updated|posted|last updated|fact[- ]checked|reviewed)", re.I)

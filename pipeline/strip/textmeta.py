@@ -28,7 +28,7 @@ _DATES = (
     # a letter.
     (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH + r",?\s+(\d{4})(?!\d)", re.I), "dMy"),
     # March 9, 2026; Mar. 9th 2026
-    (re.compile(r"(?:\b|(?<=[a-z])(?-i:(?=[A-Z])))" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)",
+    (re.compile(r"(?:\b|(?-i:(?<=[a-z])(?=[A-Z])))" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)",
                 re.I), "Mdy"),
     # 09.03.2026 (day first), 03/09/2026 (month first unless it cannot be)
     (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), "dmy"),

@@ -182,6 +182,7 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
         before = max(0, body - i)
         after = max(0, i - body)
         kept, model, rule = _reason_code(reasons[i])
+        found = author_value(t) if n <= 16 else None  # a headline's feature and the author's candidate
         common = [
             math.log1p(before), math.log1p(after), 1.0 if i < body else 0.0,
             math.log1p(n), kept, model, rule, math.log1p(seen[t.lower()] - 1), i / max(1, m - 1),
@@ -207,14 +208,13 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
                 1.0 if DATELINE.match(t) else 0.0, 1.0 if near_date else 0.0,
                 sum(1 for w in tokens if w.lower() in _MENU) / max(1, len(tokens)),
                 1.0 if crumb_tail else 0.0, 1.0 if tails else 0.0, 1.0 if _CRUMB.search(t) else 0.0,
-                1.0 if dates[i - lo] else 0.0, 1.0 if author_value(t) else 0.0,
+                1.0 if dates[i - lo] else 0.0, 1.0 if found else 0.0,
                 math.log1p(heading_rank) if i < body else 0.0,
                 # A hard-wrapped line ends with a function word ("a subsidiary of"); a headline rarely.
                 1.0 if tokens and tokens[-1].lower() in ALL_STOPWORDS else 0.0,
             ]))
         # Author: a name, with or without "By".
         if n <= 16:
-            found = author_value(t)
             if found:
                 name, lead = found
                 name_words = len(name.split())

@@ -11,7 +11,7 @@ from pipeline.document import EMPTY, PENDING, Document
 from pipeline.normalize import normalize_text
 from pipeline.strip import Strip
 from pipeline.strip.rules import first_rule
-from pipeline.strip.metarank import Ranker, author_value, candidates, default_rankers, save
+from pipeline.strip.metarank import FEATURES, Ranker, author_value, candidates, default_rankers, save
 from pipeline.strip.model import Logistic
 from pipeline.strip.trees import fit_trees
 from pipeline.strip.textmeta import byline_author, parse_date
@@ -239,6 +239,10 @@ def test_rankers_are_saved_and_read_back(tmp_path):
     assert set(default_rankers()) == {"title", "author", "date"}
 
 
+def named(field: str, row: list[float]) -> dict[str, float]:
+    return dict(zip(FEATURES[field], row, strict=True))
+
+
 def test_candidates_lie_near_the_article():
     texts = ["Home", "News", "Kremlin rejects talks offer", "By Olga Petrenko | 3 March 2026",
              "The Kremlin on Tuesday rejected an offer of talks made by the opposition, saying it was late."]
@@ -247,19 +251,18 @@ def test_candidates_lie_near_the_article():
     assert "Kremlin rejects talks offer" in [c[1] for c in cands["title"]]
     assert [c[1] for c in cands["author"] if c[0] == 3] == ["Olga Petrenko"]
     assert [c[1] for c in cands["date"]] == ["2026-03-03"]
-    widths = {len(c[2]) for f in cands for c in cands[f] if f == "title"}
-    assert len(widths) == 1
+    for field, found in cands.items():
+        assert {len(c[2]) for c in found} == {len(FEATURES[field])}, field
 
 
 def test_the_last_step_of_a_breadcrumb_is_a_title_candidate():
     texts = ["Home » Recipes » Sourdough Bread Recipe", "Sourdough Bread Recipe", "By Ann Lee",
              "This sourdough bread recipe takes two days, most of them waiting for the starter to rise."]
     counts = [len(WORDS.findall(t)) for t in texts]
-    cands = {c[1]: c[2] for c in candidates(texts, counts, [None] * 4, body=3)["title"]}
-    # Seventh to fifth from the end: breadcrumb tail, tail of another unit,
-    # breadcrumb separators in the unit itself.
-    assert cands["Sourdough Bread Recipe"][-7:-4] == [1.0, 1.0, 0.0]
-    assert cands["Home » Recipes » Sourdough Bread Recipe"][-7:-4] == [0.0, 0.0, 1.0]
+    cands = {c[1]: named("title", c[2]) for c in candidates(texts, counts, [None] * 4, body=3)["title"]}
+    crumb = ("breadcrumb_tail", "tail_of_a_unit", "breadcrumb")
+    assert [cands["Sourdough Bread Recipe"][k] for k in crumb] == [1.0, 1.0, 0.0]
+    assert [cands["Home » Recipes » Sourdough Bread Recipe"][k] for k in crumb] == [0.0, 0.0, 1.0]
 
 
 def test_headline_only_story_with_by_in_it_is_kept():
@@ -271,6 +274,5 @@ def test_headline_only_story_with_by_in_it_is_kept():
 def test_an_author_candidate_of_words_the_page_writes_small_is_marked():
     texts = ["Design Style", "By Ann Lee", "Our design team chose a style that suits small rooms and the light they get."]
     counts = [len(WORDS.findall(t)) for t in texts]
-    feats = {c[1]: c[2] for c in candidates(texts, counts, [None] * 3, body=2)["author"]}
-    # Second to last: the share of the name's words the page also writes in small letters.
-    assert feats["Design Style"][-2] == 1.0 and feats["Ann Lee"][-2] == 0.0
+    feats = {c[1]: named("author", c[2]) for c in candidates(texts, counts, [None] * 3, body=2)["author"]}
+    assert feats["Design Style"]["small_word_share"] == 1.0 and feats["Ann Lee"]["small_word_share"] == 0.0

@@ -104,14 +104,11 @@ def author_value(text: str) -> tuple[str, int] | None:
         if name and _name_like(name, 10):
             return name, 1 if m.start() == 0 else 2
     t = _DASH.sub("", t)  # a signature: "— Jane Doe"
-    name = _cut_name(t)
-    if name and (_name_like(name, 5) or user_name(name)) and _byline_rest(t[t.find(name) + len(name):]):
+    # A bare name, or else one between separators: "Dec 26, 2025 • Jane Doe in Travel".
+    name = _bare_name(t, users=True) or next(
+        (found for part in _PARTS.split(t)[1:] if (found := _bare_name(part, users=False))), None)
+    if name:
         return name, 0
-    # A name between separators: "Dec 26, 2025 • Jane Doe in Travel".
-    for part in _PARTS.split(t)[1:]:
-        name = _cut_name(part)
-        if name and _name_like(name, 5) and _byline_rest(part[part.find(name) + len(name):]):
-            return name, 0
     # A user name after a lead-in: "Posted by jdoe on 07/03/24".
     m = _LEAD_USER.match(t)
     if m is not None:
@@ -124,6 +121,17 @@ def author_value(text: str) -> tuple[str, int] | None:
     if comma and t != t.upper() and _name_like(head, 4) and 1 <= len(role.split()) <= 8 \
             and not any(c.isdigit() for c in role):
         return head, 0
+    return None
+
+
+def _bare_name(text: str, users: bool) -> str | None:
+    """The name a text starts with, given without a lead-in ("Jane Doe |
+    May 2, 2025"; a user name too when ``users``), when what follows it is
+    what follows a byline."""
+    name = _cut_name(text)
+    if name and (_name_like(name, 5) or (users and user_name(name))) \
+            and _byline_rest(text[text.find(name) + len(name):]):
+        return name
     return None
 
 
@@ -151,6 +159,22 @@ def _reason_code(reason) -> tuple[float, float, float]:
     return 0.0, 0.0, 1.0
 
 
+# The names of the features, in the order ``candidates`` gives them.
+COMMON_FEATURES = ("log_units_before", "log_units_after", "before_body", "log_words", "kept",
+                   "removed_by_model", "removed_by_rule", "log_repeats", "position", "bullet")
+FEATURES = {
+    "title": COMMON_FEATURES + (
+        "heading", "sentence", "title_case_share", "capitals_share", "starts_a_title_line", "lead_overlap",
+        "first_heading", "dateline", "near_date", "menu_share", "breadcrumb_tail", "tail_of_a_unit",
+        "breadcrumb", "has_date", "has_author", "log_heading_rank", "ends_in_function_word"),
+    "author": COMMON_FEATURES + (
+        "lead_at_start", "lead_inside", "log_name_words", "one_word", "whole_unit", "near_date",
+        "byline_rule", "menu_share", "sentence", "user_name", "small_word_share", "capitals"),
+    "date": COMMON_FEATURES + (
+        "date_rule", "updated", "date_hint", "byline", "log_dates", "first_date", "after_2030"),
+}
+
+
 def candidates(texts: list[str], counts: list[int], reasons: list, body: int | None) -> dict:
     """{field: [(unit, value, features), ...]} for the units near ``body``
     (the first unit of the article)."""
@@ -170,7 +194,7 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
     low = [t.lower() for t in texts[lo:hi]]
     # Words the page also writes in small letters are words, not names
     # ("Design Style", "Premium Member"): a person's name is always capitalised.
-    small = {w for t in texts for w in _TOKEN.findall(t) if w.islower()}
+    small: set[str] | None = None  # found for the first author candidate
     dates = [parse_date(texts[i]) if counts[i] <= 20 else None for i in range(lo, hi)]
     n_dates = sum(1 for d in dates if d)
     heading_rank = 0
@@ -218,6 +242,8 @@ def candidates(texts: list[str], counts: list[int], reasons: list, body: int | N
             if found:
                 name, lead = found
                 name_words = len(name.split())
+                if small is None:
+                    small = {w for u in texts for w in _TOKEN.findall(u) if w.islower()}
                 out["author"].append((i, name, common + [
                     1.0 if lead == 1 else 0.0, 1.0 if lead == 2 else 0.0, math.log1p(name_words), 1.0 if name_words == 1 else 0.0,
                     1.0 if name == t.strip() else 0.0, 1.0 if near_date else 0.0,

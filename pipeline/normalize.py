@@ -137,7 +137,9 @@ def _rejoin(lines: list[str]) -> list[str]:
             parts[-1] = parts[-1][:-1]
             parts.append(line)
             tail, length = (tail[:-1] + line)[-_TAIL:], length - 1 + len(line)
-        elif not _LIST_ITEM.match(line) and (wrapped and not _ENDS_CLOSED.search(tail)
+        # Wrapped, a line goes on after an open one, and after an
+        # abbreviation ("General Electric Co." + "and SNECMA").
+        elif not _LIST_ITEM.match(line) and (wrapped and (not _ENDS_CLOSED.search(tail) or line[:1].islower())
                                              or _continues(tail, length, line)):
             parts += [" ", line]
             tail, length = (tail + " " + line)[-_TAIL:], length + 1 + len(line)

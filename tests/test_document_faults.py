@@ -63,7 +63,8 @@ def test_rejoining_looks_only_at_the_end_of_the_paragraph(monkeypatch):
 
 
 def _old_rejoin(lines: list[str]) -> list[str]:
-    """The former rejoin (quadratic), as the reference for the result."""
+    """The rejoin's rules said plainly (quadratic: it looks at the whole
+    paragraph joined so far), as the reference for the result."""
     wrapped = normalize._looks_wrapped(lines)
     out = [lines[0]]
     for line in lines[1:]:
@@ -72,7 +73,7 @@ def _old_rejoin(lines: list[str]) -> list[str]:
             out[-1] = prev[:-1] + line
         elif normalize._LIST_ITEM.match(line):
             out.append(line)
-        elif wrapped and not normalize._ENDS_CLOSED.search(prev) or (
+        elif wrapped and (not normalize._ENDS_CLOSED.search(prev) or line[:1].islower()) or (
                 not normalize._ENDS_CLOSED.search(prev) and line[:1].islower() and len(prev) >= 30):
             out[-1] = f"{prev} {line}"
         else:

@@ -121,6 +121,14 @@ def test_open_line_followed_by_lower_case_is_joined():
     assert normalize_text(text) == text.replace("\n", " ")
 
 
+def test_wrapped_line_ending_in_an_abbreviation_is_joined_to_the_next():
+    text = ("The ferry line said it would buy two hybrid vessels from a joint\n"
+            "venture of Nordic Marine Holdings and Harbour Engineering Co.\n"
+            "and Baltic Steel of Finland, the largest order the yard has\n"
+            "taken this decade.")
+    assert normalize_text(text) == text.replace("\n", " ")
+
+
 def test_hyphenated_wrap_is_joined_without_the_hyphen():
     text = "Engineers will replace the corroded bear-\nings of the bridge."
     assert normalize_text(text) == "Engineers will replace the corroded bearings of the bridge."

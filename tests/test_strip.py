@@ -67,6 +67,11 @@ def rule_of(line: str) -> str | None:
         ("BRAND88 DAFTAR", "spam_footer"),
         ("© 2024 Harbour Times. All rights reserved.", "copyright"),
         ("News › Local › Harbour", "breadcrumb"),
+        ("Home / Guides / Install", "breadcrumb"),
+        ("Related Threads", "related_links"),
+        ("Trending Brands", "related_links"),
+        ("Last updated: January 12, 2026.", "byline"),
+        ("By Ann Lee Jr.", "byline"),
         ("SportsFootball", "breadcrumb"),
         ("ab/cd (dpa, AP)", "signoff"),
     ],
@@ -87,6 +92,13 @@ def test_rule_recognises(line, rule):
         "By contrast, the figures for 2019 rose.",
         "By noon | the queue had reached the bridge and the council had opened a second gate at the end of the road.",
         "Source code for the tool was published by the city last month.",
+        # The notices of a wire service: figures, tables and sentences.
+        "By comparison the staff and building costs went up.",
+        "Published loan provisions 412.5 mln crowns vs 198.0 mln.",
+        "Related companies earned 2.7 mln dlrs vs 1.9 mln.",
+        "Recommended retail prices went up in March, the ministry said.",
+        "Jan/Mar 170 down one     Apr/Jun 182 unch",
+        "The Greek tanker/bulk/ore carrier Aegis",
     ],
 )
 def test_rules_leave_prose_alone(line):
@@ -185,6 +197,18 @@ def test_repeated_fragment():
 def test_blocks_join_hard_wrapped_lines():
     lines = split_lines("The mayor said the new pier would give the town a\nreason to look at the sea again.\n\nNext")
     assert [len(g) for g in blocks(lines)] == [2, 1]
+
+
+def test_wrapped_line_ending_in_an_abbreviation_goes_on_in_small_letters():
+    text = ("OSLO - The ferry line said it would buy two hybrid vessels from a yard\n"
+            "owned jointly by Nordic Marine Holdings and Harbour Engineering Co.\n"
+            "and Baltic Steel of Finland. The order is the largest the yard has\n"
+            "taken this decade, and the first ships are due to sail next summer.\n"
+            "The line has not said what the vessels will cost.")
+    assert [len(g) for g in blocks(split_lines(text))] == [4, 1]
+    # Not where a line short of the width ends a sentence.
+    lines = split_lines("The line said the order was the largest in years.\nit said so.\n" + text)
+    assert len(blocks(lines)[0]) == 1
 
 
 def test_dateline_joins_its_paragraph():

@@ -80,14 +80,21 @@ def is_continuation(prev: Line, cur: Line, width: int | None = None) -> bool:
         return True
     if prev.blank_after or prev.index + 1 != cur.index:
         return False
-    if ends_sentence(prev.text) or prev.text.endswith(":"):
-        return False
     first = cur.text[0]
+    if ends_sentence(prev.text) or prev.text.endswith(":"):
+        # In wrapped text, a full line ending in an abbreviation ("General
+        # Electric Co.") goes on in small letters on the next.
+        return (width is not None and prev.text.endswith(".") and first.islower()
+                and _filled(prev, cur, width))
     if first.islower() and (prev.words >= 6 or cur.words >= 6):
         return True
     if width is None or _ITEM.match(cur.text) or cur.indent > prev.indent:
         return False
-    # The next line's first word would not have fitted on this one.
+    return _filled(prev, cur, width)
+
+
+def _filled(prev: Line, cur: Line, width: int) -> bool:
+    """The next line's first word would not have fitted on this one."""
     word = cur.text.split(" ", 1)[0]
     return prev.indent + len(prev.text) + 1 + len(word) > width
 

@@ -119,6 +119,15 @@ _MONTH = (
     r"(?:jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|"
     r"aug(?:ust|\.)?|sept?(?:ember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?)"
 )
+
+
+def _headed(word: str) -> str:
+    """``word`` heading a box of links ("Related", "Trending Threads",
+    "Recommended:"), not opening a sentence ("Related companies earned 3.1
+    mln."): no figure before a colon, no full stop at the end."""
+    return word + r"(?![^:]*\d)(?!.*(?-i:[a-z]{2})[.!?]$)"
+
+
 _NUMWORD = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _AGENCY = r"(?:AFP|Reuters|REUTERS|AP|EPA|Getty Images|Getty|Shutterstock|dpa|Xinhua|Pool|POOL|ANSA|Sputnik|IMAGO|picture alliance|iStock)"
 _AGENCY_NAMES = tuple(a.lower() for a in _AGENCY[3:-1].split("|"))
@@ -177,13 +186,15 @@ RULES: tuple = (
         r",\s*" + _MONTH + r"\s+\d{1,2},\s+\d{4}\.?$",
     ), max_words=45, tail=40),
     Rule("byline", (
-        r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
+        # Not a sentence: "By contrast the costs rose." is prose.
+        r"^by\s+(?!.*(?-i:[a-z]{2})[.!?]$)[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
         # "By Jane Doe | Monday 9 March 2026": a byline with its date.
         r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}\s*[|·•]\s*[\w ,.:/-]{0,40}$",
         # "by Jane Doe – 19 October 2025": the same after a dash.
         r"^by\s+(?-i:[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3})\s+[–—-]\s+[\w ,.:/-]{0,40}\d[\w ,.:/-]*$",
         r"\|\s*(published|updated|posted)\b",
-        r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b.{0,60}$",
+        r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b"
+        r"(?!.*(?-i:[a-z]{2})[.!?]$).{0,60}$",
         # Names are capitalised: "Par Pharmaceutical Inc said" is no byline.
         r"^(von|par|por|автор)\s+(?-i:[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+){0,3})$",
     ), max_words=12),
@@ -198,8 +209,9 @@ RULES: tuple = (
         r"^\d{1,4}(\.\d{1,2}\.|/\d{1,2}/|-\d{1,2}-)\d{1,4}(\s+\d{1,2}:\d{2})?$",
     ), max_words=10),
     Rule("related_links", (
-        r"^(related|read more|read also|also read|see also|more on this|more from|more:|"
-        r"you may also like|you might also like|recommended|most popular|most read|trending|"
+        r"^(" + _headed("related") + "|read more|read also|also read|see also|more on this|more from|more:|"
+        r"you may also like|you might also like|" + _headed("recommended") + "|most popular|most read|"
+        + _headed("trending") + "|"
         r"lesen sie auch|mehr zum thema|auch interessant|à lire aussi|lire aussi|sur le même sujet|"
         r"te puede interesar|lee también|leer más|читайте также|смотрите также)\b",
         r"^(related|more|watch|listen|read|also|see)\s*(articles?|stories|coverage|content|posts?|videos?)?\s*:",
@@ -279,8 +291,9 @@ RULES: tuple = (
                             "droits réservés", "derechos reservados", "права защищены",
                             "commercial use")),
     Rule("breadcrumb", (
-        # A slash counts between words, not in fractions ("5 5/8 UP 3/8").
-        r"^[\w&' -]{1,30}((\s*[›»>|·]|(?<!\d)\s*/(?!\d))\s*[\w&' -]{1,30}){2,}$",
+        # A slash counts with spaces around it: "Oct/Dec", "ore/bulk/oil"
+        # and "5 5/8" are words and figures.
+        r"^[\w&' -]{1,30}((\s*[›»>|·]|\s/\s)\s*[\w&' -]{1,30}){2,}$",
         r"^([A-Z][a-z]+){2,4}$",
     ), max_words=12, flags=0),
     Rule("menu_chrome", (

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from dedup_fixtures import ARTICLES, FLOOD, HARBOUR, MUSEUM, TRAINS, on_site, syndicated
 
-from pipeline.document import DUPLICATE, EMPTY, KEPT, PENDING, Document
+from pipeline.document import DUPLICATE, EMPTY, KEPT, PENDING, Document, Removal
 from pipeline.dedup import Dedup, DedupConfig, overlap, resolve, shingle_set, verify
 from pipeline.dedup import stage as stage_module
 
@@ -256,3 +256,31 @@ def test_a_composite_centre_keeps_the_story_with_most_copies():
     assert keeper.tolist() == [0, 0, 0, 3]
     keeper, _ = resolve(4, edges, [0.6, 0.6, 0.9, 0.9], sizes=[30, 20, 20, 10])
     assert keeper.tolist() == [0, 0, 0, 0]
+
+
+# -- headlines ----------------------------------------------------------------
+
+NOTICE = "Qtly div 35 cts vs 35 cts prior\nPay April One\nRecord March 14\nReuter"
+
+
+def notice(doc_id: str, headline: str, text: str = NOTICE) -> Document:
+    """A notice as the strip stage leaves it: its headline moved to the metadata."""
+    return doc(doc_id, text, removed=(Removal(headline, "headline"),), meta={"title": headline})
+
+
+def test_notices_of_two_companies_on_one_template_are_both_kept():
+    out = run(notice("a", "HARBOUR FERRIES INC <HFT> SETS PAYOUT"), notice("b", "NORTHWIND MILLS CORP <NWM> SETS PAYOUT"))
+    assert {d.status for d in out.values()} == {KEPT}
+    # Without the headlines the texts are one and the same.
+    assert run(doc("a", NOTICE), doc("b", NOTICE))["b"].status == DUPLICATE
+
+
+def test_one_notice_under_two_headlines_is_a_duplicate():
+    out = run(notice("a", "HARBOUR FERRIES INC <HFT> SETS PAYOUT"),
+              notice("b", "HARBOUR FERRIES INC <HFT> REGULAR DIVIDEND"))
+    assert out["b"].status == DUPLICATE and out["b"].duplicate_of == "a"
+
+
+def test_compared_text_is_the_headline_and_the_text():
+    assert stage_module.compared_text(notice("a", "HEADLINE")) == "HEADLINE\n\n" + NOTICE
+    assert stage_module.compared_text(doc("a", NOTICE)) == NOTICE

@@ -72,6 +72,15 @@ class Signed:
         return np.diff(self.offsets)
 
 
+def compared_text(doc: Document) -> str:
+    """What the stage compares: the text with the headline the strip stage
+    took out of it into the metadata. Notices written on one template (a
+    dividend, a quarter's results) often differ only there, in the
+    company's name; syndicated copies keep it."""
+    headline = "\n".join(r.line for r in doc.removed if r.rule == "headline")
+    return f"{headline}\n\n{doc.text}" if headline else doc.text
+
+
 def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate CSR arrays."""
     if not parts:
@@ -267,7 +276,8 @@ class Dedup:
     def _decide(self, docs: list[Document], work: list[int], out: list[Document]) -> None:
         config = self.config
         # With an index, every new text's lead is stored: cut and packed with the signatures.
-        signed = sign_parallel([docs[i].text for i in work], config, self.workers,
+        texts = [compared_text(docs[i]) for i in work]
+        signed = sign_parallel(texts, config, self.workers,
                                leads=self.index is not None and _keeps_leads(config))
         if self.index is not None:
             old_rows, old_keys, old_sizes, old_members = self.index.load_keys()
@@ -301,7 +311,7 @@ class Dedup:
             position[needed] = n_new + np.arange(len(needed))
 
         def text_of(p: int) -> str | None:  # by position in ``sets``
-            return docs[work[p]].text if p < n_new else unpack_text(old_texts[p - n_new])
+            return texts[p] if p < n_new else unpack_text(old_texts[p - n_new])
 
         # Each new text's lead is cut once, when first needed (verify_many keeps it).
         keeps_leads = _keeps_leads(config)
@@ -310,8 +320,8 @@ class Dedup:
             if p >= n_new:
                 return unpack_text(old_leads[p - n_new])
             if signed.lead_ends is not None:
-                return docs[work[p]].text[: signed.lead_ends[p]]
-            return lead_text(docs[work[p]].text, config.template_lead_words)
+                return texts[p][: signed.lead_ends[p]]
+            return lead_text(texts[p], config.template_lead_words)
 
         days = None
         if config.max_days_apart > 0:
@@ -354,14 +364,14 @@ class Dedup:
                 out[i] = _duplicate(docs[i], id_of(k), sim, why)
                 decisions.append((pos, id_of(k), sim, why, is_direct(node, keeper, via, members)))
         if self.index is not None:
-            self._record(docs, work, signed, decisions)
+            self._record(docs, work, texts, signed, decisions)
 
-    def _record(self, docs, work, signed: Signed, decisions) -> None:
+    def _record(self, docs, work, texts: list[str], signed: Signed, decisions) -> None:
         sizes = signed.sizes  # once: it is a pass over the whole batch
         ends = signed.lead_ends
 
         def stored(pos: int):
-            text = docs[work[pos]].text
+            text = texts[pos]
             return (sizes[pos], signed.keys[pos], signed.set_of(pos), signed.numbers_of(pos),
                     stored_text(text, self.config), None if ends is None else pack_lead(text[: ends[pos]]),
                     day_of(docs[work[pos]].meta.get("date")))

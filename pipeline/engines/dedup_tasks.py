@@ -31,7 +31,7 @@ from ..dedup.dates import day_of
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
 from ..dedup.verify import RULES, edge_values, stories_of
-from ..dedup.stage import _duplicate, _kept, is_direct, stored_lead, stored_text
+from ..dedup.stage import _duplicate, _kept, compared_text, is_direct, stored_lead, stored_text
 from ..document import Document
 from .tasks import pack, unpack
 
@@ -48,14 +48,15 @@ def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:
     docs = [unpack(raw) for raw in batch["doc"]]
     work = np.array([in_work(d) for d in docs], dtype=bool)
     start = time.perf_counter()
-    signed = sign([d.text for d, w in zip(docs, work) if w], config)
+    texts = [compared_text(d) for d, w in zip(docs, work) if w]
+    signed = sign(texts, config)
     keys = np.zeros((len(docs), config.all_bands), dtype=np.uint32)
     keys[work] = signed.keys
     sigs = [b""] * len(docs)
     sizes = signed.sizes  # once: it is a pass over the whole batch
     for pos, i in enumerate(np.flatnonzero(work)):
         sigs[i] = pack((int(sizes[pos]), signed.set_of(pos), signed.numbers_of(pos),
-                        stored_text(docs[i].text, config), stored_lead(docs[i].text, config),
+                        stored_text(texts[pos], config), stored_lead(texts[pos], config),
                         day_of(docs[i].meta.get("date"))))
     out = dict(batch)
     out["work"] = work

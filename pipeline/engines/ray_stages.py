@@ -33,6 +33,7 @@ import numpy as np
 
 from ..config import PipelineConfig
 from ..dedup import DedupConfig, DedupIndex
+from ..dedup.stage import compared_text
 from ..document import Document
 from ..extract import Extract, ExtractConfig
 from ..runner import mark_repeats
@@ -158,8 +159,7 @@ def dedup(docs: Iterable[Document], config: DedupConfig = DedupConfig(), index_p
     with session(ray, address):
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         ds = ray.data.from_items(
-            # Tasks need the id and the text only.
-            [{"seq": seq, "doc": tasks.pack(docs[seq].evolve(meta={}, removed=(), hints=()))} for seq in work],
+            [{"seq": seq, "doc": tasks.pack(_compared(docs[seq]))} for seq in work],
             override_num_blocks=max(1, min(len(work) // 1000, 8 * workers)),
         )
         signed = ray_dedup.signed(ds, config).materialize()
@@ -171,3 +171,10 @@ def dedup(docs: Iterable[Document], config: DedupConfig = DedupConfig(), index_p
             outcome.index.close()
     for seq, doc in enumerate(docs):
         yield outcome.finish(seq, doc)
+
+
+def _compared(doc: Document) -> Document:
+    """What a dedup task needs of a document: its id, the text compared (with
+    its headline) and its date; not the rest of the metadata and the audit."""
+    date = doc.meta.get("date")
+    return doc.evolve(content=compared_text(doc), meta={"date": date} if date else {}, removed=(), hints=())

@@ -195,3 +195,27 @@ def test_extract_from_object_store(s3, tmp_path):
     invoke("extract", "-o", str(tmp_path / "disk.jsonl"), str(raw))
     invoke("extract", "--engine", "ray", "-o", str(tmp_path / "s3.jsonl"), url)
     assert (tmp_path / "s3.jsonl").read_bytes() == (tmp_path / "disk.jsonl").read_bytes()
+
+
+def test_dedup_reads_dates_and_headlines_as_the_local_command(tmp_path):
+    from pipeline.document import Document, Removal
+
+    story = ("The harbour council voted on Tuesday to rebuild the old ferry pier, ending a debate that had "
+             "divided the town for almost a decade, and work will begin in the spring.")
+    notice = "Qtly div 35 cts vs 35 cts prior\nPay April One\nRecord March 14"
+
+    def record(doc_id, text, date, headline=None):
+        removed = (Removal(headline, "headline"),) if headline else ()
+        return Document(id=doc_id, source=f"{doc_id}.txt", content=text, meta={"date": date}, removed=removed)
+
+    docs = [record("a", story, "2026-03-03"), record("b", story, "2026-03-03"), record("c", story, "2026-03-20"),
+            record("d", notice, "2026-03-03", "HARBOUR FERRIES INC <HFT> SETS PAYOUT"),
+            record("e", notice, "2026-03-03", "NORTHWIND MILLS CORP <NWM> SETS PAYOUT")]
+    source = tmp_path / "in.jsonl"
+    with open(source, "w", encoding="utf-8") as fh:
+        write_documents(fh, docs)
+    _, out = both("dedup", tmp_path / "out", str(source))
+    status = {rec["id"]: rec["status"] for rec in out}
+    # A copy sent the same day is one; a copy weeks later is a story of its own,
+    # and two companies' notices are two notices.
+    assert status == {"a": "kept", "b": "duplicate", "c": "kept", "d": "kept", "e": "kept"}

@@ -19,6 +19,7 @@ rename, under the run lock: a rebuild killed half-way leaves the old index.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from .batch import INDEX, _begin_paths, run_locks
 from .dedup.config import DedupConfig
 from .document import DUPLICATE, KEPT
 from .lock import hold
+from .write import audit_path
 
 
 @dataclass
@@ -43,14 +45,15 @@ def rebuild_index(clean_dir, config: DedupConfig, state_dir: Path | None = None,
     """Replace the dedup index of ``clean_dir`` by one built with ``config``."""
     from .dedup.index import DedupIndex
     from .dedup.dates import day_of
-    from .dedup.stage import sign, stored_lead, stored_text
+    from .dedup.stage import sign, stored_lead, stored_text, with_headline
 
     clean_dir, state_dir = _begin_paths(clean_dir, state_dir)
     target = state_dir / INDEX
     with hold(run_locks(clean_dir, state_dir), wait):
         records = manifest.read_manifest(clean_dir)
         kept = [rec for rec in records if rec["status"] == KEPT]
-        texts = [_clean_text(clean_dir, rec) for rec in kept]
+        # Compared as a run compares them: with the headline strip took out.
+        texts = [with_headline(_clean_text(clean_dir, rec), _headlines(clean_dir, rec)) for rec in kept]
         kept_ids = {rec["id"] for rec in kept}
         duplicates = [rec for rec in records if rec["status"] == DUPLICATE and rec.get("duplicate_of") in kept_ids]
         signed = sign(texts, config)
@@ -85,6 +88,18 @@ def _clean_text(clean_dir, rec: dict) -> str:
     if text is None:
         raise FileNotFoundError(f"the clean text of kept document {rec['id']} ({path}) is missing")
     return text[:-1] if text.endswith("\n") else text  # write adds one newline
+
+
+def _headlines(clean_dir, rec: dict) -> list[str]:
+    """The lines the strip stage removed from a document as its headline,
+    from its audit file (none without one)."""
+    if not (rec.get("removed_lines") or {}).get("headline"):
+        return []
+    text = storage.read_text(clean_dir, audit_path(rec["id"]))
+    if text is None:
+        raise FileNotFoundError(f"the audit of kept document {rec['id']} ({audit_path(rec['id'])}) is missing")
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [r["line"] for r in lines if r.get("rule") == "headline"]
 
 
 def _direct_copies(index: Path) -> int:

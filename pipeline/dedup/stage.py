@@ -74,11 +74,16 @@ class Signed:
 
 def compared_text(doc: Document) -> str:
     """What the stage compares: the text with the headline the strip stage
-    took out of it into the metadata. Notices written on one template (a
-    dividend, a quarter's results) often differ only there, in the
-    company's name; syndicated copies keep it."""
-    headline = "\n".join(r.line for r in doc.removed if r.rule == "headline")
-    return f"{headline}\n\n{doc.text}" if headline else doc.text
+    took out of it into the metadata (lines it removed with the rule
+    "headline"). Notices written on one template (a dividend, a quarter's
+    results) often differ only there, in the company's name; syndicated
+    copies keep it."""
+    return with_headline(doc.text, (r.line for r in doc.removed if r.rule == "headline"))
+
+
+def with_headline(text: str, headlines: Iterable[str]) -> str:
+    headline = "\n".join(headlines)
+    return f"{headline}\n\n{text}" if headline else text
 
 
 def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -139,8 +139,9 @@ def _rejoin(lines: list[str]) -> list[str]:
             tail, length = (tail[:-1] + line)[-_TAIL:], length - 1 + len(line)
         # Wrapped, a line goes on after an open one, and after an
         # abbreviation ("General Electric Co." + "and SNECMA").
-        elif not _LIST_ITEM.match(line) and (wrapped and (not _ENDS_CLOSED.search(tail) or line[:1].islower())
-                                             or _continues(tail, length, line)):
+        elif not _LIST_ITEM.match(line) and (
+                wrapped and (not _ENDS_CLOSED.search(tail) or (tail.endswith(".") and line[:1].islower()))
+                or _continues(tail, length, line)):
             parts += [" ", line]
             tail, length = (tail + " " + line)[-_TAIL:], length + 1 + len(line)
         else:

@@ -73,7 +73,7 @@ def _old_rejoin(lines: list[str]) -> list[str]:
             out[-1] = prev[:-1] + line
         elif normalize._LIST_ITEM.match(line):
             out.append(line)
-        elif wrapped and (not normalize._ENDS_CLOSED.search(prev) or line[:1].islower()) or (
+        elif wrapped and (not normalize._ENDS_CLOSED.search(prev) or (prev.endswith(".") and line[:1].islower())) or (
                 not normalize._ENDS_CLOSED.search(prev) and line[:1].islower() and len(prev) >= 30):
             out[-1] = f"{prev} {line}"
         else:

@@ -85,7 +85,7 @@ def is_continuation(prev: Line, cur: Line, width: int | None = None) -> bool:
         # In wrapped text, a full line ending in an abbreviation ("General
         # Electric Co.") goes on in small letters on the next.
         return (width is not None and prev.text.endswith(".") and first.islower()
-                and _filled(prev, cur, width))
+                and not _ITEM.match(cur.text) and cur.indent <= prev.indent and _filled(prev, cur, width))
     if first.islower() and (prev.words >= 6 or cur.words >= 6):
         return True
     if width is None or _ITEM.match(cur.text) or cur.indent > prev.indent:

@@ -121,11 +121,15 @@ _MONTH = (
 )
 
 
+# A sentence of five words or more, or a figure with its unit: prose, or a
+# line of a report ("Related companies earned 3.1 mln vs 1.4 mln.").
+_PROSE = r"(?!(?=(\s+\S+){4,}).*(?-i:[a-z]{2})[.!?]$)(?!.*\d\s*(mln|bln|billion|million|pct|%|dlrs|cts)\b)"
+
+
 def _headed(word: str) -> str:
     """``word`` heading a box of links ("Related", "Trending Threads",
-    "Recommended:"), not opening a sentence ("Related companies earned 3.1
-    mln."): no figure before a colon, no full stop at the end."""
-    return word + r"(?![^:]*\d)(?!.*(?-i:[a-z]{2})[.!?]$)"
+    "Recommended for you!"), not the first word of prose."""
+    return word + _PROSE
 
 
 _NUMWORD = r"(?:\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
@@ -186,15 +190,18 @@ RULES: tuple = (
         r",\s*" + _MONTH + r"\s+\d{1,2},\s+\d{4}\.?$",
     ), max_words=45, tail=40),
     Rule("byline", (
-        # Not a sentence: "By contrast the costs rose." is prose.
-        r"^by\s+(?!.*(?-i:[a-z]{2})[.!?]$)[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
+        # Not a sentence in small letters: "By contrast the costs rose." is prose.
+        r"^by\s+(?!(?-i:[a-z])[^.!?]*[.!?]$)[\w.'’-]+(\s+[\w.'’-]+){0,3}(\s*(,|and|&)\s*[\w.'’-]+(\s+[\w.'’-]+){0,3})?$",
         # "By Jane Doe | Monday 9 March 2026": a byline with its date.
         r"^by\s+[\w.'’-]+(\s+[\w.'’-]+){0,3}\s*[|·•]\s*[\w ,.:/-]{0,40}$",
         # "by Jane Doe – 19 October 2025": the same after a dash.
         r"^by\s+(?-i:[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3})\s+[–—-]\s+[\w ,.:/-]{0,40}\d[\w ,.:/-]*$",
         r"\|\s*(published|updated|posted)\b",
+        # ... followed by what dates or names a post, not by a word of prose
+        # ("Posted county prices", "Published risk provisions 865.9 mln").
         r"^(published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|publicado)\b"
-        r"(?!.*(?-i:[a-z]{2})[.!?]$).{0,60}$",
+        r"(?!\s+(?!(on|at|by|in|for|with|from|ago|about|a|an|the|yesterday|today|last|this|just|"
+        r"over|under|less|more|le|el|am)\b)(?-i:[a-z])).{0,60}$",
         # Names are capitalised: "Par Pharmaceutical Inc said" is no byline.
         r"^(von|par|por|автор)\s+(?-i:[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+(\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]+){0,3})$",
     ), max_words=12),

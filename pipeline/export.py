@@ -32,7 +32,7 @@ from . import manifest, storage
 from .atomic import atomic_open, remove_stale_temps
 from .document import DUPLICATE, KEPT
 from .report import load_reports
-from .write import AUDIT_DIR
+from .write import read_audit, read_clean_text
 
 FORMATS = ("parquet", "jsonl")
 STATE_FILE = "export.json"
@@ -168,12 +168,10 @@ class _Corpus:
     def text(self, rec: dict) -> str:
         if rec.get("status") != KEPT or not rec.get("path"):
             return ""
-        text = storage.read_text(self.clean_dir, rec["path"]) or ""
-        return text[:-1] if text.endswith("\n") else text
+        return read_clean_text(self.clean_dir, rec) or ""
 
     def removed_chars(self, doc_id: str) -> int:
-        data = storage.read_text(self.clean_dir, f"{AUDIT_DIR}/{doc_id}.jsonl") or ""
-        return sum(len(json.loads(line)["line"]) for line in data.splitlines() if line.strip())
+        return sum(len(r["line"]) for r in read_audit(self.clean_dir, doc_id) or [])
 
 
 def row_of(rec: dict, text: str, added: str | None, duplicates: int, removed_chars: int | None) -> dict:

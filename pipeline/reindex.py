@@ -19,17 +19,16 @@ rename, under the run lock: a rebuild killed half-way leaves the old index.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import manifest, storage
+from . import manifest
 from .batch import INDEX, _begin_paths, run_locks
 from .dedup.config import DedupConfig
 from .document import DUPLICATE, KEPT
 from .lock import hold
-from .write import audit_path
+from .write import audit_path, read_audit, read_clean_text
 
 
 @dataclass
@@ -83,11 +82,11 @@ def rebuild_index(clean_dir, config: DedupConfig, state_dir: Path | None = None,
 
 
 def _clean_text(clean_dir, rec: dict) -> str:
-    path = rec.get("path") or manifest.clean_path(rec["id"])
-    text = storage.read_text(clean_dir, path)
+    text = read_clean_text(clean_dir, rec)
     if text is None:
+        path = rec.get("path") or manifest.clean_path(rec["id"])
         raise FileNotFoundError(f"the clean text of kept document {rec['id']} ({path}) is missing")
-    return text[:-1] if text.endswith("\n") else text  # write adds one newline
+    return text
 
 
 def _headlines(clean_dir, rec: dict) -> list[str]:
@@ -95,11 +94,10 @@ def _headlines(clean_dir, rec: dict) -> list[str]:
     from its audit file (none without one)."""
     if not (rec.get("removed_lines") or {}).get("headline"):
         return []
-    text = storage.read_text(clean_dir, audit_path(rec["id"]))
-    if text is None:
+    removed = read_audit(clean_dir, rec["id"])
+    if removed is None:
         raise FileNotFoundError(f"the audit of kept document {rec['id']} ({audit_path(rec['id'])}) is missing")
-    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [r["line"] for r in lines if r.get("rule") == "headline"]
+    return [r["line"] for r in removed if r.get("rule") == "headline"]
 
 
 def _direct_copies(index: Path) -> int:

@@ -30,6 +30,7 @@ from . import manifest, storage
 from .config import PipelineConfig
 from .document import DUPLICATE, EMPTY, KEPT, REJECTED, Document
 from .report import load_reports, reason_kind
+from .write import read_audit, read_clean_text
 
 SUPERSEDED = "superseded"
 STATUSES = (KEPT, DUPLICATE, REJECTED, EMPTY, SUPERSEDED)
@@ -217,15 +218,7 @@ class Rereader:
 
 
 def audit(clean, doc_id: str) -> list[tuple[str, str]]:
-    from .write import AUDIT_DIR
-
-    data = storage.read_text(clean, f"{AUDIT_DIR}/{doc_id}.jsonl") or ""
-    out = []
-    for line in data.splitlines():
-        if line.strip():
-            item = json.loads(line)
-            out.append((item["line"], item["rule"]))
-    return out
+    return [(item["line"], item["rule"]) for item in read_audit(clean, doc_id) or []]
 
 
 def document_text(clean, rec: dict, reader: Rereader) -> dict:
@@ -247,7 +240,7 @@ def document_text(clean, rec: dict, reader: Rereader) -> dict:
                 lines.append([text, None])
         if j == len(removed):  # every removal found in place
             return {"lines": lines}
-    kept = (storage.read_text(clean, rec["path"]) or "").rstrip("\n") if rec.get("path") else ""
+    kept = (read_clean_text(clean, rec) or "") if rec.get("path") else ""
     return {"lines": [[p, None] for p in kept.split("\n") if p.strip()],
             "removed": [list(r) for r in removed]}
 
@@ -314,7 +307,7 @@ def _groups_section(clean, groups, reader: Rereader) -> str:
         return '<section id="duplicates"><h2>Largest duplicate groups</h2><p class="note">No duplicates.</p></section>'
     parts = []
     for kept, copies in groups:
-        kept_text = (storage.read_text(clean, kept["path"]) or "").rstrip("\n") if kept.get("path") else ""
+        kept_text = (read_clean_text(clean, kept) or "") if kept.get("path") else ""
         pairs = []
         for copy in copies:
             text = reader.cleaned(copy["id"])

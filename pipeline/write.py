@@ -65,6 +65,24 @@ def audit_path(doc_id: str) -> str:
     return f"{AUDIT_DIR}/{doc_id}.jsonl"
 
 
+def read_audit(clean_dir, doc_id: str) -> list[dict] | None:
+    """A document's removed lines as its audit file lists them (``line``,
+    ``rule``, ...), in order; None when it has no audit file."""
+    data = storage.read_text(clean_dir, audit_path(doc_id))
+    if data is None:
+        return None
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+def read_clean_text(clean_dir, rec: dict) -> str | None:
+    """A kept document's clean text as written (without the newline that
+    ends the file); None when its file is missing."""
+    text = storage.read_text(clean_dir, rec.get("path") or manifest.clean_path(rec["id"]))
+    if text is None:
+        return None
+    return text[:-1] if text.endswith("\n") else text
+
+
 def temp_folders(clean_dir) -> list[Path]:
     """Where a killed write may have left temp files (none in an object store)."""
     if isinstance(clean_dir, storage.ObjectFolder):

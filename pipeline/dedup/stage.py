@@ -72,6 +72,11 @@ class Signed:
         return np.diff(self.offsets)
 
 
+def in_work(doc: Document) -> bool:
+    """The documents the stage decides (the others pass through unchanged)."""
+    return doc.pending and bool(doc.text.strip())
+
+
 def compared_text(doc: Document) -> str:
     """What the stage compares: the text with the headline the strip stage
     took out of it into the metadata (lines it removed with the rule
@@ -263,7 +268,7 @@ class Dedup:
 
     def _decide_all(self, docs: list[Document]) -> list[Document]:
         out = docs
-        work = [i for i, d in enumerate(docs) if d.pending and d.text.strip()]
+        work = [i for i, d in enumerate(docs) if in_work(d)]
         if self.index is not None and work:
             known = self.index.known([docs[i].id for i in work])
             fresh = []

@@ -31,14 +31,9 @@ from ..dedup.dates import day_of
 from ..dedup.lsh import DEFAULT_WINDOW
 from ..dedup.index import unpack_text
 from ..dedup.verify import RULES, edge_values, stories_of
-from ..dedup.stage import _duplicate, _kept, compared_text, is_direct, stored_lead, stored_text
+from ..dedup.stage import _duplicate, _kept, compared_text, in_work, is_direct, stored_lead, stored_text
 from ..document import Document
 from .tasks import pack, unpack
-
-
-def in_work(doc: Document) -> bool:
-    """The documents the dedup stage decides (others pass through unchanged)."""
-    return doc.pending and bool(doc.text.strip())
 
 
 def sign_docs(batch: Mapping[str, np.ndarray], config: DedupConfig) -> dict:

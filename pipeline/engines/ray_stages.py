@@ -33,13 +33,12 @@ import numpy as np
 
 from ..config import PipelineConfig
 from ..dedup import DedupConfig, DedupIndex
-from ..dedup.stage import compared_text
+from ..dedup.stage import in_work
 from ..document import Document
 from ..extract import Extract, ExtractConfig
 from ..runner import mark_repeats
 from ..sources import ReadConfig, listed, read_input
 from . import ray_dedup, require_ray, tasks
-from .dedup_tasks import in_work
 from .ray_engine import _absolute, session
 
 # -- batch functions ------------------------------------------------------------
@@ -174,7 +173,9 @@ def dedup(docs: Iterable[Document], config: DedupConfig = DedupConfig(), index_p
 
 
 def _compared(doc: Document) -> Document:
-    """What a dedup task needs of a document: its id, the text compared (with
-    its headline) and its date; not the rest of the metadata and the audit."""
+    """What a dedup task needs of a document: its id, text, headline (the
+    task compares both, see ``compared_text``) and date; not the rest of the
+    metadata and the audit."""
     date = doc.meta.get("date")
-    return doc.evolve(content=compared_text(doc), meta={"date": date} if date else {}, removed=(), hints=())
+    headline = tuple(r for r in doc.removed if r.rule == "headline")
+    return doc.evolve(meta={"date": date} if date else {}, removed=headline, hints=())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .document import HTML, TEXT, Document
 from .hints import block_index, paragraph_hints, sibling_chunks
-from .fallback import page_paragraphs, quality, rescue
+from .fallback import embedded_posts, page_paragraphs, quality, rescue
 from .extractor_meta import extractor_metadata
 from .parse import parse_page
 from .pagemeta import declares_article, declares_product, page_metadata, structured_author, structured_data
@@ -72,6 +72,9 @@ class ExtractConfig:
     block_model: bool = True
     block_model_on_articles: bool = False
     block_model_on_products: bool = True
+    # Put back the social posts (embedded tweets) the article quotes and the
+    # extractor dropped (fallback.embedded_posts); needs hints.
+    embedded_posts: bool = True
 
 
 class Extract(MapStage):
@@ -178,6 +181,8 @@ class Extract(MapStage):
             paragraphs = second_opinion(tree, paragraphs, article, product)
             if not paragraphs:
                 return done.mark_empty("no main text found in the HTML")
+        if self.config.embedded_posts and tree is not None and not rescued:
+            paragraphs = embedded_posts(tree, paragraphs)
         if page is not None:
             done = done.with_meta(quality=quality(paragraphs, page, rescued))
         # A page read whole is judged on its text alone, as it was measured.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+
 # Never content.
 _DROP = frozenset("""script style noscript template svg canvas iframe object embed head
     nav header footer aside form button select option input textarea label dialog menu""".split())
@@ -107,3 +108,95 @@ def quality(paragraphs: list[str], page: list[str], rescued: bool) -> float:
     nine tenths, 0.95 (bench/bench_wcxb.py prints F1 by quality band)."""
     share = min(1.0, _words(paragraphs) / max(_words(page), 1))
     return round(min(share, 0.5) if rescued else share, 2)
+
+
+# A post quoted inside these is page chrome, not the article's.
+_CHROME_TAGS = frozenset(("nav", "footer", "aside", "header", "form", "menu", "dialog"))
+
+
+def _block_texts(root) -> list[str]:
+    """The text of ``root``, one string per block, without what is never text."""
+    out: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            text = " ".join(" ".join(current).split())
+            if text:
+                out.append(text)
+            current.clear()
+
+    def walk(el, depth: int) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag or tag in _DROP or depth > _MAX_DEPTH:
+            if el.tail:
+                current.append(el.tail)
+            return
+        block = tag in _BLOCKS
+        if block:
+            flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child, depth + 1)
+        if block:
+            flush()
+        if el.tail:
+            current.append(el.tail)
+
+    walk(root, 0)
+    flush()
+    return out
+
+
+# Posts quoted from social networks (<blockquote class="twitter-tweet">, the
+# markup the network's embed code prints): the extractor drops them with the
+# "embed" and "widget" containers sites wrap them in, though the article
+# quotes them as it quotes a person.
+# Only tweets: an Instagram embed without its script prints "View this post on
+# Instagram" and the account, not the post.
+_EMBEDDED_POST = re.compile(r"(?:^|\s)twitter-tweet(?:$|\s)")
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def embedded_posts(tree, paragraphs: list[str]) -> list[str]:
+    """``paragraphs`` with the text of the social posts the article quotes
+    that they do not hold, each after the paragraph it follows on the page.
+    Unchanged when there are none."""
+    if tree is None or not paragraphs:
+        return paragraphs
+    posts = [el for el in tree.iter("blockquote") if _EMBEDDED_POST.search(el.get("class") or "")]
+    if not posts:
+        return paragraphs
+    have = " " + " ".join(_norm(p) for p in paragraphs) + " "
+    missing = []
+    for el in posts:
+        if any(a.tag in _CHROME_TAGS for a in el.iterancestors()):
+            continue
+        texts = [t for t in _block_texts(el) if _norm(t)]
+        if texts and f" {_norm(texts[0])} " not in have:
+            missing.append((el, texts))
+    if not missing:
+        return paragraphs
+    order = {el: i for i, el in enumerate(tree.iter())}
+    where: dict = {}
+    for el in tree.iter("p", "li", "h2", "h3", "h4", "blockquote"):
+        key = _norm(el.text_content())
+        if key and key not in where:
+            where[key] = order[el]
+    at = [where.get(_norm(p)) for p in paragraphs]
+    inserts: dict = {}
+    for el, texts in missing:
+        pos = order[el]
+        before = [i for i, a in enumerate(at) if a is not None and a < pos]
+        if not before:
+            continue  # not inside the article as extracted
+        inserts.setdefault(before[-1], []).extend(texts)
+    out = []
+    for i, p in enumerate(paragraphs):
+        out.append(p)
+        out.extend(inserts.get(i, ()))
+    return out

@@ -6,7 +6,7 @@ from lxml import html as lxml_html
 
 from pipeline.document import HTML, Document
 from pipeline.extract import Extract
-from pipeline.fallback import page_paragraphs, quality, rescue
+from pipeline.fallback import embedded_posts, page_paragraphs, quality, rescue
 from pipeline.manifest import record_of
 from pipeline.pagemeta import declares_article, declares_product
 
@@ -102,3 +102,37 @@ def test_without_rescue_the_extraction_stands(monkeypatch):
     (doc,) = Extract(ExtractConfig(rescue_words=0, block_model=False))(
         [Document(id="l", source="l.html", kind=HTML, content=_listing())])
     assert doc.text == "Guides for the allotment."
+
+
+def test_embedded_posts_put_back_after_the_paragraph_they_follow():
+    t = tree("<article><p>Before the tweet.</p><div class='social-embed'>"
+             "<blockquote class='twitter-tweet'><p>What a day it was.</p>"
+             "— Someone (@someone) <a href='#'>November 18, 2019</a></blockquote></div>"
+             "<p>After the tweet.</p></article>")
+    assert embedded_posts(t, ["Before the tweet.", "After the tweet."]) == [
+        "Before the tweet.", "What a day it was.", "— Someone (@someone) November 18, 2019", "After the tweet."]
+    assert embedded_posts(t, ["Before the tweet.", "What a day it was.", "After the tweet."]) == [
+        "Before the tweet.", "What a day it was.", "After the tweet."]
+
+
+def _story_with_a_tweet() -> str:
+    prose = ("The council met on Tuesday evening to vote on the new budget for the town's libraries, "
+             "and the debate ran well past midnight as residents queued to speak. ")
+    paragraphs = "".join(f"<p>{prose}Point number {i} was raised by a speaker.</p>" for i in range(6))
+    tweet = ("<div class='embed-widget social-embed'><blockquote class='twitter-tweet'>"
+             "<p>Proud of every resident who stayed until the vote tonight.</p>"
+             "— Mayor Jane Doe (@mayordoe) <a href='https://x.example/1'>March 3, 2024</a></blockquote></div>")
+    return (f"<html><head><title>Budget vote</title></head><body><article><h1>Budget vote</h1>"
+            f"{paragraphs[: len(paragraphs) // 2]}{tweet}{paragraphs[len(paragraphs) // 2 :]}</article></body></html>")
+
+
+def test_a_tweet_the_story_quotes_stays_in_its_text():
+    from pipeline.extract import ExtractConfig
+
+    doc = Document(id="t", source="t.html", kind=HTML, content=_story_with_a_tweet())
+    (without,) = Extract(ExtractConfig(embedded_posts=False))([doc])
+    (with_posts,) = Extract(ExtractConfig())([doc])
+    assert "Proud of every resident" not in without.text  # the extractor drops the embed
+    paragraphs = with_posts.text.split("\n\n")
+    at = next(i for i, p in enumerate(paragraphs) if p.startswith("Proud of every resident"))
+    assert "Point number 2" in paragraphs[at - 1] and "Point number 3" in paragraphs[at + 2]

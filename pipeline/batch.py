@@ -39,7 +39,7 @@ from .report import RUNS_DIR, RunReport, utc_now
 from .runner import POOLED, STAGE_ORDER, Timings, prepared
 from .settings import ConfigError, as_dict
 from .sources import (UNREADABLE_FOLDER, UNREADABLE_REASON, ReadConfig, Receipt, discover, path_problem,
-                      named_kind, path_problem_of_object, read_input, relative_source)
+                      path_problem_of_object, read_input, relative_source)
 from .supersede import Supersede
 from .storage import Location, ObjectFolder, describe, is_url, local_path, location
 from .write import temp_folders
@@ -288,8 +288,6 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
         _count_inputs(report, inputs)
         recorded = {rec["id"]: (rec.get("source"), rec.get("offset")) for rec in existing}
         todo = [item for item in inputs if item.state != KNOWN]
-        if workers > 1:
-            _start_workers_early(todo)
 
         def documents() -> Iterator[Document]:
             for position, item in enumerate(inputs):
@@ -342,17 +340,6 @@ def _run_locked(raw_dir: Location, clean_dir: Location, state_dir: Path, config:
             commits.commit(index_commit=deferred.commit, final=True)
         report.commits = commits.count
         report.stage_seconds = timings.own(STAGE_ORDER)
-
-
-def _start_workers_early(todo: list[Input]) -> None:
-    """The worker pool's server started as soon as the inputs say a pool
-    will be used (enough files, or files of many documents), so that it
-    loads while this process reads (see ``pool.start_server``)."""
-    from .pool import START_AT, start_server
-
-    kinds = [named_kind(item.source) for item in todo]
-    if len(todo) >= START_AT or any(kind in ("warc", "jsonl") for kind in kinds):
-        start_server(html=any(kind not in ("text", "jsonl") for kind in kinds))
 
 
 def document_ids(raw_dir, item: Input, config: PipelineConfig) -> list[tuple[str, int | None]]:

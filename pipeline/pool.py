@@ -84,24 +84,6 @@ def run_chain(docs: Iterable[Document], make_chain: Callable[[], PerDocument], w
     yield from _pooled(chain(head, it), make_chain, workers, seconds, html)
 
 
-def start_server(html: bool) -> None:
-    """Start the server the workers are forked from now, loading what they
-    import (trafilatura with ``html``), rather than when the first pool
-    starts: it then loads while this process plans and reads the first
-    documents (a few hundred milliseconds on each run).
-
-    Only for a run that will start a pool: an unused server costs the CPU
-    of its imports. The pool's own check of the documents comes too late
-    to change what a running server preloads, so ``html`` is a guess from
-    the inputs' names; a wrong guess costs time, never output.
-    """
-    ctx = _context(html)
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 def _pooled(docs: Iterator[Document], make_chain, workers: int, seconds: Counter,
             html: bool) -> Iterator[Document]:
     pool = ProcessPoolExecutor(workers, mp_context=_context(html), initializer=_start_worker,

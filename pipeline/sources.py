@@ -313,27 +313,11 @@ def read_object(folder: ObjectFolder, entry, config: ReadConfig = ReadConfig()) 
         yield _check_lines(doc, config)
 
 
-def named_kind(name: str) -> str | None:
-    """What a raw file's name says it holds: "html", "text", "warc",
-    "jsonl", or None (its bytes decide when it is read)."""
-    suffix = _suffix(name)
-    for kind, suffixes in (("html", HTML_SUFFIXES), ("text", TEXT_SUFFIXES), ("warc", WARC_SUFFIXES),
-                           ("jsonl", JSONL_SUFFIXES)):
-        if suffix in suffixes:
-            return kind
-    return None
-
-
-def _suffix(name: str) -> str:
-    """A file's suffix in lower case, that of the compressed file for ``.gz``."""
-    name = name.lower()
-    return Path(name[:-3] if name.endswith(".gz") else name).suffix
-
-
 def _read_stream(opener, name: str, size, source: str, config: ReadConfig) -> Iterator[Document]:
     """Documents of one file, whatever holds it; ``size()`` is its size on disk."""
-    gzipped = name.lower().endswith(".gz")
-    suffix = _suffix(name)
+    name = name.lower()
+    gzipped = name.endswith(".gz")
+    suffix = Path(name[:-3] if gzipped else name).suffix
     try:
         with opener() as fh:
             stream: BinaryIO = fh

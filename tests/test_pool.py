@@ -15,11 +15,10 @@ import pytest
 from test_batch_hostile import hostile_raw
 
 from pipeline import pool
-from pipeline.batch import _start_workers_early, run
+from pipeline.batch import run
 from pipeline.config import PipelineConfig
 from pipeline.document import Document
 from pipeline.extract import ExtractConfig
-from pipeline.ledger import Input
 from pipeline.stage import MapStage, PerDocument, StageFailure
 from pipeline.strip import StripConfig
 
@@ -182,37 +181,6 @@ def test_few_documents_stay_in_this_process(monkeypatch):
     monkeypatch.setattr(pool, "_pooled", no_pool)
     got = list(pool.run_chain(docs(5), partial(stages_of, Upper), workers=2, start_at=10))
     assert [d.content for d in got] == [d.content.upper() for d in docs(5)]
-
-
-@pytest.mark.parametrize("names, html", [
-    ([f"page{i}.html" for i in range(64)], True),
-    ([f"page{i}" for i in range(64)], True),  # no suffix: the bytes decide; most often a page
-    ([f"dump{i}.txt" for i in range(70)], False),
-    (["feed.jsonl"], False),
-    (["crawl.warc.gz", "notes.txt"], True),
-])
-def test_the_worker_server_starts_once_the_plan_says_a_pool_is_ahead(monkeypatch, names, html):
-    started = []
-    monkeypatch.setattr(pool, "start_server", lambda html: started.append(html))
-    _start_workers_early([Input(Path(name), name, "key", "new") for name in names])
-    assert started == [html]
-
-
-@pytest.mark.parametrize("names", [[], [f"page{i}.html" for i in range(63)], ["a.txt", "b.html.gz"]])
-def test_no_worker_server_for_a_run_too_small_for_a_pool(monkeypatch, names):
-    started = []
-    monkeypatch.setattr(pool, "start_server", lambda html: started.append(html))
-    _start_workers_early([Input(Path(name), name, "key", "new") for name in names])
-    assert started == []
-
-
-def test_a_run_with_workers_starts_the_server_before_its_pool(raw_copy, tmp_path, small_pool, monkeypatch):
-    events = []
-    real_start, real_pooled = pool.start_server, pool._pooled
-    monkeypatch.setattr(pool, "start_server", lambda html: (events.append("server"), real_start(html)))
-    monkeypatch.setattr(pool, "_pooled", lambda *args, **kwargs: (events.append("pool"), real_pooled(*args, **kwargs))[1])
-    run(raw_copy, tmp_path / "clean", workers=2)
-    assert events == ["server", "pool"]
 
 
 def test_workers_on_the_command_line(raw_copy, tmp_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-
 # Never content.
 _DROP = frozenset("""script style noscript template svg canvas iframe object embed head
     nav header footer aside form button select option input textarea label dialog menu""".split())
@@ -49,10 +48,15 @@ def page_paragraphs(tree) -> list[str]:
     if tree is None:
         return []
     body = tree.find(".//body")
-    root = body if body is not None else tree
+    return block_texts(body if body is not None else tree, skip_chrome=True)
+
+
+def block_texts(root, skip_chrome: bool = False) -> list[str]:
+    """The text of ``root``, one string per block, without what is never
+    text (and, with ``skip_chrome``, without page chrome)."""
     out: list[str] = []
     current: list[str] = []
-    seen: dict = {}
+    seen: dict = {}  # chrome answers by class/id/role words
 
     def flush() -> None:
         if not current:
@@ -64,7 +68,7 @@ def page_paragraphs(tree) -> list[str]:
 
     def walk(el, depth: int) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in _DROP or _is_chrome(el, seen) or depth > _MAX_DEPTH:
+        if not tag or tag in _DROP or (skip_chrome and _is_chrome(el, seen)) or depth > _MAX_DEPTH:
             if el.tail:
                 current.append(el.tail)
             return
@@ -114,41 +118,6 @@ def quality(paragraphs: list[str], page: list[str], rescued: bool) -> float:
 _CHROME_TAGS = frozenset(("nav", "footer", "aside", "header", "form", "menu", "dialog"))
 
 
-def _block_texts(root) -> list[str]:
-    """The text of ``root``, one string per block, without what is never text."""
-    out: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            text = " ".join(" ".join(current).split())
-            if text:
-                out.append(text)
-            current.clear()
-
-    def walk(el, depth: int) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in _DROP or depth > _MAX_DEPTH:
-            if el.tail:
-                current.append(el.tail)
-            return
-        block = tag in _BLOCKS
-        if block:
-            flush()
-        if el.text:
-            current.append(el.text)
-        for child in el:
-            walk(child, depth + 1)
-        if block:
-            flush()
-        if el.tail:
-            current.append(el.tail)
-
-    walk(root, 0)
-    flush()
-    return out
-
-
 # Posts quoted from social networks (<blockquote class="twitter-tweet">, the
 # markup the network's embed code prints): the extractor drops them with the
 # "embed" and "widget" containers sites wrap them in, though the article
@@ -176,7 +145,7 @@ def embedded_posts(tree, paragraphs: list[str]) -> list[str]:
     for el in posts:
         if any(a.tag in _CHROME_TAGS for a in el.iterancestors()):
             continue
-        texts = [t for t in _block_texts(el) if _norm(t)]
+        texts = [t for t in block_texts(el) if _norm(t)]
         if texts and f" {_norm(texts[0])} " not in have:
             missing.append((el, texts))
     if not missing:

@@ -83,7 +83,12 @@ def compared_text(doc: Document) -> str:
     "headline"). Notices written on one template (a dividend, a quarter's
     results) often differ only there, in the company's name; syndicated
     copies keep it."""
-    return with_headline(doc.text, (r.line for r in doc.removed if r.rule == "headline"))
+    return with_headline(doc.text, (r.line for r in headline_of(doc)))
+
+
+def headline_of(doc: Document) -> tuple:
+    """The lines the strip stage removed from ``doc`` as its headline."""
+    return tuple(r for r in doc.removed if r.rule == "headline")
 
 
 def with_headline(text: str, headlines: Iterable[str]) -> str:

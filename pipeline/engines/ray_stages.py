@@ -33,7 +33,7 @@ import numpy as np
 
 from ..config import PipelineConfig
 from ..dedup import DedupConfig, DedupIndex
-from ..dedup.stage import in_work
+from ..dedup.stage import headline_of, in_work
 from ..document import Document
 from ..extract import Extract, ExtractConfig
 from ..runner import mark_repeats
@@ -177,5 +177,4 @@ def _compared(doc: Document) -> Document:
     task compares both, see ``compared_text``) and date; not the rest of the
     metadata and the audit."""
     date = doc.meta.get("date")
-    headline = tuple(r for r in doc.removed if r.rule == "headline")
-    return doc.evolve(meta={"date": date} if date else {}, removed=headline, hints=())
+    return doc.evolve(meta={"date": date} if date else {}, removed=headline_of(doc), hints=())

@@ -20,7 +20,9 @@ making this script the subreaper of the runs it starts.
   metadata) and Resiliparse when installed.
 * ray: ``--engine ray`` (2 CPUs) against the local engine, one and two
   workers, on copies of the pages (400 by default, 10,000 with ``--full``),
-  and at two sizes, the size below which local is quicker.
+  and at two sizes, the size below which local is quicker; and each Ray
+  run's phases (planning, identities, stages, dedup, write, commit) as its
+  run report gives them.
 
 The table is printed and written as JSON (``--out``); the figures of the
 previous run (that file, or else bench/speed_results.json, committed with
@@ -127,8 +129,18 @@ def pipeline_run(raw: Path, work: Path, *args: str):
     run for the clean-up of the one before."""
     def once() -> dict:
         clean = Path(tempfile.mkdtemp(prefix="clean_", dir=work)) / "clean"
-        return measure([str(PIPELINE), "-q", "run", *args, str(raw), str(clean)])
+        return measure([str(PIPELINE), "-q", "run", *args, str(raw), str(clean)]) | laps(clean)
     return once
+
+
+def laps(clean: Path) -> dict[str, float]:
+    """The wall seconds of each phase, as the run's report gives them
+    (``lap_<phase>``; the Ray engine reports them, the local one does not)."""
+    reports = sorted((clean / ".state" / "runs").glob("*.json"))
+    if not reports:
+        return {}
+    seconds = json.loads(reports[-1].read_text()).get("stage_seconds") or {}
+    return {f"lap_{name[len('wall_'):]}": value for name, value in seconds.items() if name.startswith("wall_")}
 
 
 # -- the sections ----------------------------------------------------------------
@@ -302,6 +314,9 @@ def rows(results: dict) -> list[tuple[str, float | None, str]]:
     for size, got in ray.get("sizes", {}).items():
         out.append((f"Ray 2 CPUs vs local --workers 1, {size} pages, wall", got["ray_vs_local_1"], ">= 1.6x at 10k"))
         out.append((f"Ray 2 CPUs vs local --workers 2, {size} pages, wall", got["ray_vs_local_2"], ""))
+        ray_run = got["medians"]["ray_2cpus"]
+        for name in sorted(key for key in ray_run if key.startswith("lap_")):
+            out.append((f"Ray {size} pages: {name[len('lap_'):]} phase, s", ray_run[name], ""))
     if "local_faster_below_pages" in ray:
         out.append(("local (1 worker) quicker than Ray below, pages", ray["local_faster_below_pages"], ""))
     return out

@@ -136,10 +136,11 @@ def pipeline_run(raw: Path, work: Path, *args: str):
 def laps(clean: Path) -> dict[str, float]:
     """The wall seconds of each phase, as the run's report gives them
     (``lap_<phase>``; the Ray engine reports them, the local one does not)."""
-    reports = sorted((clean / ".state" / "runs").glob("*.json"))
-    if not reports:
-        return {}
-    seconds = json.loads(reports[-1].read_text()).get("stage_seconds") or {}
+    from pipeline.batch import default_state_dir
+    from pipeline.report import load_reports
+
+    reports = load_reports(default_state_dir(clean), last=1)
+    seconds = (reports[0].get("stage_seconds") or {}) if reports else {}
     return {f"lap_{name[len('wall_'):]}": value for name, value in seconds.items() if name.startswith("wall_")}
 
 
